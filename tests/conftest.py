@@ -1,0 +1,107 @@
+"""Test databases: every database test runs against SQLite and against PostgreSQL.
+
+PostgreSQL comes from TEST_DATABASE_URL (default: the local server, database `test`, used only
+to create and drop a fresh database per run). When it cannot be reached those tests skip with
+the reason, unless PERFEX_REQUIRE_POSTGRES=1 (set by .ci/run), which makes that a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from models.config import parse_database_url
+from models.database import create_engine
+from models.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_POSTGRES = os.environ.get("PERFEX_REQUIRE_POSTGRES") == "1"
+DIALECTS = ("sqlite", "postgresql")
+
+
+def _postgres_admin(statement: str) -> None:
+    """Run one statement on the maintenance database (on a thread: callers may be async)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _postgres_admin_async(statement)).result()
+
+
+async def _postgres_admin_async(statement: str) -> None:
+    import asyncpg
+
+    url = parse_database_url(POSTGRES_URL)
+    conn = await asyncpg.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 5432,
+        user=url.username or "postgres",
+        password=url.password,
+        database=url.database,
+        timeout=5,
+    )
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> bool:
+    """Whether the PostgreSQL server answers; fails the run if it must and does not."""
+    try:
+        _postgres_admin("SELECT 1")
+    except Exception as exc:
+        reason = f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(exc).__name__}: {exc})"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason}; PERFEX_REQUIRE_POSTGRES=1 requires it", pytrace=False)
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def make_database(
+    tmp_path_factory: pytest.TempPathFactory, postgres_available: bool
+) -> Iterator[Callable[[str], URL]]:
+    """A factory of fresh, empty databases of a dialect, all dropped at the end of the run."""
+    created: list[str] = []
+
+    def make(dialect: str) -> URL:
+        if dialect == "sqlite":
+            path: Path = tmp_path_factory.mktemp("db") / "test.db"
+            return parse_database_url(f"sqlite:///{path}")
+        if not postgres_available:
+            pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: skipping PostgreSQL tests")
+        name = f"perfex_test_{uuid.uuid4().hex[:12]}"
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return parse_database_url(POSTGRES_URL).set(database=name)
+
+    yield make
+    for name in created:
+        _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+    """A database of the current dialect, migrated to head, shared by the run (read-mostly)."""
+    url = make_database(dialect)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def migrated_engine(migrated_url: URL) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated_url)
+    yield engine
+    await engine.dispose()
