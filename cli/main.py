@@ -1,0 +1,59 @@
+"""`perfex-graph`: the command line. Each command turns known failures into one clear line."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+from rich.console import Console
+
+from models.config import ConfigError, database_url, describe
+from models.database import DatabaseUnavailable, create_engine, current_revision
+from models.migrate import head_revision, upgrade
+
+app = typer.Typer(
+    name="perfex-graph",
+    help="Perfex Clinical Graph: a GraphQL API over the Perfex ERP Healthcare database.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Perfex Clinical Graph. Configure with DATABASE_URL (default: ./perfex_graph.db)."""
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one error line and return the exit to raise."""
+    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database at DATABASE_URL to the latest schema."""
+    try:
+        url = database_url()
+        asyncio.run(_ensure_reachable(url))
+        upgrade(url)
+    except (ConfigError, DatabaseUnavailable) as exc:
+        raise fail(str(exc)) from None
+    console.print(f"database at {describe(url)} is at revision {head_revision()}")
+
+
+async def _ensure_reachable(url: object) -> None:
+    engine = create_engine(url)  # type: ignore[arg-type]
+    try:
+        await current_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
