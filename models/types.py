@@ -31,6 +31,10 @@ class _KindType(TypeDecorator[Any]):
     KIND: str = ""
     cache_ok = True
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.cache_ok = True  # SQLAlchemy reads it from each class's own namespace
+
     def _pg(self) -> TypeEngine[Any]:
         return self.impl_instance
 

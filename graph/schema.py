@@ -1,0 +1,62 @@
+"""The schema: mirrored types, the root Query, and the request-independent limits.
+
+`perfex-graph export-schema` prints it into `schema.graphql`, the reviewed contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from graph.errors import ErrorMapping
+from graph.mirror import mirror_types
+from graph.queries import build_query
+from models.base import Base
+
+MAX_DEPTH = 8
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+CACHE_SIZE = 256
+
+
+class ClinicalSchema(strawberry.Schema):
+    """Errors are mapped and logged by `graph.errors` only: Strawberry's default logging
+    would print error messages that can contain patient data."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema() -> ClinicalSchema:
+    models = sorted((m.class_ for m in Base.registry.mappers), key=lambda m: m.__name__)
+    types = mirror_types(models)
+    extensions: list[Any] = [
+        ErrorMapping,
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    return ClinicalSchema(
+        query=build_query(types),
+        types=list(types.values()),
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,47 @@
+"""The request's database access: one tenant-scoped session, one task at a time.
+
+Dataloader batches run concurrently (aiodataloader schedules each with ensure_future) and an
+AsyncSession must never serve two tasks at once, so every statement goes through a lock.
+The session opens lazily and lives for the request; `close()` ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.tenancy import TENANT_KEY
+
+
+class RequestDatabase:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], organization_id: str) -> None:
+        self._sessions = sessions
+        self._organization_id = organization_id
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+
+    def _open(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessions(info={TENANT_KEY: self._organization_id})
+        return self._session
+
+    async def all(self, statement: Select[Any]) -> Sequence[Any]:
+        """The ORM objects a single-entity SELECT returns."""
+        async with self._lock:
+            result = await self._open().scalars(statement)
+            return result.all()
+
+    async def rows(self, statement: Select[Any]) -> Sequence[Any]:
+        """The rows of a multi-column SELECT."""
+        async with self._lock:
+            result = await self._open().execute(statement)
+            return result.all()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
