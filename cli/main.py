@@ -43,6 +43,21 @@ def migrate() -> None:
     console.print(f"database at {describe(url)} is at revision {head_revision()}")
 
 
+def _register() -> None:
+    """Commands live in their own modules, which import `app`, `console` and `fail` from here."""
+    from cli.schema import export_schema, schema_diff
+    from cli.serve import serve
+    from cli.token import token
+
+    app.command()(serve)
+    app.command()(token)
+    app.command("export-schema")(export_schema)
+    app.command("schema-diff")(schema_diff)
+
+
+_register()
+
+
 async def _ensure_reachable(url: object) -> None:
     engine = create_engine(url)  # type: ignore[arg-type]
     try:

@@ -1,0 +1,60 @@
+"""`export-schema` and `schema-diff`: the reviewed SDL contract and its breaking changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from graphql import GraphQLError, build_schema, find_breaking_changes, find_dangerous_changes
+
+from cli.main import console, fail
+
+DEFAULT_OUTPUT = Path("schema.graphql")
+
+
+def current_sdl() -> str:
+    from graph.schema import schema
+
+    return str(schema) + "\n"
+
+
+def export_schema(
+    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Where to write the SDL."),
+    check: bool = typer.Option(False, "--check", help="Only verify the file is up to date."),
+) -> None:
+    """Write the GraphQL schema (SDL) to schema.graphql, or check that it is current."""
+    sdl = current_sdl()
+    if check:
+        if not output.exists() or output.read_text() != sdl:
+            raise fail(f"{output} is out of date: run `perfex-graph export-schema`")
+        console.print(f"{output} is up to date")
+        return
+    output.write_text(sdl)
+    console.print(f"wrote {output} ({len(sdl.splitlines())} lines)")
+
+
+def _load(path: Path) -> object:
+    try:
+        return build_schema(path.read_text())
+    except OSError as exc:
+        raise fail(f"cannot read {path}: {exc.strerror}") from None
+    except (GraphQLError, TypeError) as exc:
+        first = str(exc).splitlines()[0]
+        raise fail(f"{path} is not a valid GraphQL schema: {first}") from None
+
+
+def schema_diff(
+    old: Path = typer.Argument(..., help="The previous schema.graphql (e.g. of the last release)."),
+    new: Path = typer.Argument(..., help="The new schema.graphql."),
+) -> None:
+    """Print breaking and dangerous changes from OLD to NEW; exit 1 if any are breaking."""
+    before, after = _load(old), _load(new)
+    breaking = find_breaking_changes(before, after)  # type: ignore[arg-type]
+    dangerous = find_dangerous_changes(before, after)  # type: ignore[arg-type]
+    for change in breaking:
+        typer.echo(f"BREAKING  {change.type.name}: {change.description}")
+    for change in dangerous:
+        typer.echo(f"DANGEROUS {change.type.name}: {change.description}")
+    typer.echo(f"{len(breaking)} breaking, {len(dangerous)} dangerous change(s)")
+    if breaking:
+        raise typer.Exit(1)
