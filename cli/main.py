@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import typer
-from rich.console import Console
 
+from cli.output import console, fail
 from models.config import ConfigError, database_url, describe
 from models.database import DatabaseUnavailable, create_engine, current_revision
 from models.migrate import head_revision, upgrade
@@ -17,18 +17,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
 def _root() -> None:
     """Perfex Clinical Graph. Configure with DATABASE_URL (default: ./perfex_graph.db)."""
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one error line and return the exit to raise."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from graphql import GraphQLError, build_schema, find_breaking_changes, find_dangerous_changes
 
-from cli.main import console, fail
+from cli.output import console, fail
 
 DEFAULT_OUTPUT = Path("schema.graphql")
 

@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from cli.main import console, fail
+from cli.output import console, fail
 from models.config import ConfigError, database_url, describe
 from models.database import DatabaseUnavailable, create_engine, current_revision, session_factory
 from models.migrate import upgrade
@@ -81,7 +81,7 @@ def _prepare_demo(url: URL, host: str, port: int) -> None:
     secret_file = Path(DEMO_SECRET_FILE).resolve()
     settings = demo_auth_settings(secret_file)
     os.environ["PERFEX_JWT_ALGORITHMS"] = '["HS256"]'
-    os.environ["PERFEX_JWT_SECRET"] = settings.secret or ""
+    os.environ["PERFEX_JWT_SECRET"] = settings.secret.get_secret_value() if settings.secret else ""
     user_id, organization_id = asyncio.run(_demo_clinician(url))
     token = mint_token(
         settings,
