@@ -71,8 +71,9 @@ def _column(
         ("sensitive", sensitive),
         ("default", default),
     ):
-        if value not in (None, (), False):
-            info[key] = value
+        if value is None or value == () or (key == "sensitive" and not value):
+            continue
+        info[key] = value
     args: tuple[Any, ...] = (name, type_, *fk) if name else (type_, *fk)
     return mapped_column(
         *args,
