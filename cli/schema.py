@@ -53,8 +53,8 @@ def schema_diff(
     dangerous = find_dangerous_changes(before, after)  # type: ignore[arg-type]
     for change in breaking:
         typer.echo(f"BREAKING  {change.type.name}: {change.description}")
-    for change in dangerous:
-        typer.echo(f"DANGEROUS {change.type.name}: {change.description}")
+    for danger in dangerous:
+        typer.echo(f"DANGEROUS {danger.type.name}: {danger.description}")
     typer.echo(f"{len(breaking)} breaking, {len(dangerous)} dangerous change(s)")
     if breaking:
         raise typer.Exit(1)

@@ -46,7 +46,7 @@ def _error_body(message: str, code: str, request_id: str) -> dict[str, Any]:
     }
 
 
-class ClinicalGraphQL(GraphQL):  # type: ignore[type-arg]
+class ClinicalGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front and orjson behind."""
 
     def __init__(self, graphql_schema: ClinicalSchema, auth: AuthSettings) -> None:
@@ -85,6 +85,7 @@ class ClinicalGraphQL(GraphQL):  # type: ignore[type-arg]
             await context.db.close()
 
     async def get_context(self, request: Any, response: Any) -> Context:
+        # None only for the GraphiQL page, which executes nothing.
         return getattr(request.state, "graphql_context", None)  # type: ignore[return-value]
 
     async def render_graphql_ide(self, request: Request) -> Response:

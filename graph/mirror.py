@@ -69,6 +69,10 @@ class Node:
     id: strawberry.ID
 
 
+def _table(model: type[Base]) -> Table:
+    return model.__table__  # type: ignore[return-value]
+
+
 def _nullable(annotation: Any, column: Column[Any]) -> Any:
     return annotation | None if column.nullable else annotation
 
@@ -129,7 +133,7 @@ def _enum(type_name: str, column: Column[Any]) -> Any:
 def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:
     type_name = model.__name__
     annotations = namespace["__annotations__"]
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    for column in _table(model).columns:
         if column.info.get("sensitive") or column.name in HIDDEN_COLUMNS:
             continue
         key = model.__mapper__.get_property_by_column(column).key
@@ -161,7 +165,7 @@ def _is_unique_per_parent(child: type[Base], column: Column[Any]) -> bool:
 def _relation_fields(model: type[Base], types: dict[type[Base], type]) -> dict[str, Any]:
     """Object fields for the model's own foreign keys."""
     fields: dict[str, Any] = {}
-    for column in model.__table__.columns:  # type: ignore[attr-defined]
+    for column in _table(model).columns:
         if not column.foreign_keys or column.name in HIDDEN_COLUMNS:
             continue
         target = model_of_table(next(iter(column.foreign_keys)).column.table)
@@ -182,13 +186,13 @@ def _reverse_fields(types: dict[type[Base], type]) -> dict[type[Base], dict[str,
     for child in types:
         if child.__name__ in NO_REVERSE_LISTS_FROM:
             continue
-        for column in child.__table__.columns:  # type: ignore[attr-defined]
+        for column in _table(child).columns:
             if not column.foreign_keys or column.name in HIDDEN_COLUMNS:
                 continue
             parent = model_of_table(next(iter(column.foreign_keys)).column.table)
             if parent not in NO_REVERSE_LISTS:
                 edges.append((child, column, parent))
-    per_pair = defaultdict(int)
+    per_pair: dict[tuple[type[Base], type[Base]], int] = defaultdict(int)
     for child, _column, parent in edges:
         per_pair[(child, parent)] += 1
     for child, column, parent in edges:

@@ -105,7 +105,11 @@ class TenantMixin:
 
     @declared_attr
     def organization(cls) -> Mapped[Organization]:
-        return relationship("Organization", foreign_keys=[cls.organization_id], lazy="raise")
+        return relationship(
+            "Organization",
+            foreign_keys=[cls.organization_id],
+            lazy="raise",  # type: ignore[list-item]
+        )
 
 
 class SoftDeleteMixin:
@@ -124,7 +128,11 @@ class SoftDeleteMixin:
 
     @declared_attr
     def deleted_by_user(cls) -> Mapped[User | None]:
-        return relationship("User", foreign_keys=[cls.deleted_by], lazy="raise")
+        return relationship(
+            "User",
+            foreign_keys=[cls.deleted_by],
+            lazy="raise",  # type: ignore[list-item]
+        )
 
 
 class GlobalRecord(IdMixin, TimestampMixin, Base):
