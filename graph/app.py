@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -37,6 +38,8 @@ from models.database import (
 from models.tenancy import tenant_session_factory
 
 logger = logging.getLogger("perfex_graph.app")
+
+MAX_BODY_BYTES = 1_000_000  # a GraphQL document with variables; nothing legitimate is larger
 
 
 def _error_body(message: str, code: str, request_id: str) -> dict[str, Any]:
@@ -63,6 +66,10 @@ class ClinicalGraphQL(GraphQL[Context, None]):
         if _wants_ide(request):
             await super().__call__(scope, receive, send)
             return
+        if _declared_length(request) > MAX_BODY_BYTES:
+            body = _error_body("Request body too large.", "BAD_USER_INPUT", request_id)
+            await JSONResponse(body, status_code=413)(scope, receive, send)
+            return
         state = request.app.state
         try:
             principal = await authenticate(
@@ -73,7 +80,10 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             body = _error_body(exc.message, exc.code, request_id)
             await JSONResponse(body, status_code=exc.status)(scope, receive, send)
             return
-        except DatabaseUnavailable:
+        except (DatabaseUnavailable, SQLAlchemyError, OSError) as exc:
+            logger.error(
+                "request %s: database error during sign-in: %s", request_id, type(exc).__name__
+            )
             body = _error_body("Service unavailable.", "SERVICE_UNAVAILABLE", request_id)
             await JSONResponse(body, status_code=503)(scope, receive, send)
             return
@@ -93,6 +103,13 @@ class ClinicalGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _declared_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length", "0"))
+    except ValueError:
+        return MAX_BODY_BYTES + 1
 
 
 def _wants_ide(request: Request) -> bool:
