@@ -49,6 +49,7 @@ SECRET = secrets.token_urlsafe(48)  # 64 bytes, random per run
 GENERIC_401 = AuthError("UNAUTHENTICATED", "test").message
 DROP = object()  # marks a claim to leave out
 
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No PERFEX_JWT_* from the developer's shell, and no cached settings across tests."""
