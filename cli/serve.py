@@ -18,7 +18,6 @@ from models.database import DatabaseUnavailable, create_engine, current_revision
 from models.migrate import upgrade
 
 DEMO_SECRET_FILE = ".perfex-demo-secret"  # noqa: S105 (a file name)
-DEMO_TOKEN_TTL = 12 * 3600
 
 
 async def _is_empty(url: URL) -> bool:
@@ -70,7 +69,7 @@ async def _demo_clinician(url: URL) -> tuple[str, str]:
 
 def _prepare_demo(url: URL, host: str, port: int) -> None:
     from graph.auth import mint_token
-    from graph.config import demo_auth_settings
+    from graph.config import DEMO_MAX_TTL_SECONDS, demo_auth_settings
 
     if asyncio.run(_is_empty(url)):
         console.print(f"creating the demo database at {describe(url)} ...")
@@ -80,7 +79,9 @@ def _prepare_demo(url: URL, host: str, port: int) -> None:
         upgrade(url)
     secret_file = Path(DEMO_SECRET_FILE).resolve()
     settings = demo_auth_settings(secret_file)
+    # uvicorn builds the app (in each worker) from the environment: hand it the demo settings.
     os.environ["PERFEX_JWT_ALGORITHMS"] = '["HS256"]'
+    os.environ["PERFEX_JWT_MAX_TTL_SECONDS"] = str(DEMO_MAX_TTL_SECONDS)
     os.environ["PERFEX_JWT_SECRET"] = settings.secret.get_secret_value() if settings.secret else ""
     user_id, organization_id = asyncio.run(_demo_clinician(url))
     token = mint_token(
@@ -88,9 +89,9 @@ def _prepare_demo(url: URL, host: str, port: int) -> None:
         user_id=user_id,
         organization_id=organization_id,
         roles=["clinician"],
-        ttl_seconds=DEMO_TOKEN_TTL,
+        ttl_seconds=DEMO_MAX_TTL_SECONDS,
     )
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=DEMO_TOKEN_TTL)
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=DEMO_MAX_TTL_SECONDS)
     shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host  # noqa: S104
     console.print(f"\nGraphiQL: http://{shown_host}:{port}/graphql")
     console.print(f"Paste into GraphiQL's Headers tab (valid until {expires:%Y-%m-%d %H:%M} UTC):")
@@ -112,7 +113,7 @@ def serve(
             from graph.config import auth_settings
 
             auth_settings()  # fail now, with one line, on bad token settings
-    except (ConfigError, DatabaseUnavailable) as exc:
+    except (ConfigError, DatabaseUnavailable, ValueError) as exc:
         raise fail(str(exc)) from None
     uvicorn.run(
         "graph.app:create_app",

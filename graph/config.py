@@ -243,6 +243,9 @@ def _describe(exc: ValidationError) -> str:
     return f"{ENV_PREFIX}{field}: {error['msg']}"
 
 
+DEMO_MAX_TTL_SECONDS = 12 * 3600  # a demo token lasts a working day
+
+
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
     """The configured token settings (environment variables `PERFEX_JWT_*`)."""
@@ -260,6 +263,7 @@ def demo_auth_settings(secret_file: Path) -> AuthSettings:
         secret=_demo_secret(Path(secret_file)),
         public_key=None,
         private_key=None,
+        max_ttl_seconds=DEMO_MAX_TTL_SECONDS,
     )
 
 
