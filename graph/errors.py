@@ -10,11 +10,10 @@ so they are never logged or returned.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
-from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 logger = logging.getLogger("perfex_graph.errors")
 
@@ -42,46 +41,32 @@ def _code_locations(exc: BaseException) -> str:
     return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
 
 
-def _classify(error: GraphQLError, request_id: str | None) -> GraphQLError:
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
+
+
+def classify(error: GraphQLError, request_id: str | None) -> None:
+    """Give `error` its stable code and a safe message, in place (Strawberry serializes the
+    same objects afterwards). Every error of every phase passes through here."""
     original = error.original_error
     extensions = dict(error.extensions or {})
-    if original is None:
-        phase = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else None
-        extensions.setdefault("code", phase or "GRAPHQL_VALIDATION_FAILED")
-        error.extensions = extensions
-        return error
-    if isinstance(original, ApiError):
+    if original is None or isinstance(original, GraphQLError):
+        # Syntax, validation and limiter errors: safe to show, minus name suggestions.
+        parse = error.message.startswith("Syntax Error")
+        extensions.setdefault(
+            "code", "GRAPHQL_PARSE_FAILED" if parse else "GRAPHQL_VALIDATION_FAILED"
+        )
+        error.message = _SUGGESTION.sub("", error.message)
+    elif isinstance(original, ApiError):
         extensions["code"] = original.code
-        error.extensions = extensions
         error.message = original.message
-        return error
-    if isinstance(original, GraphQLError):  # e.g. a limiter's error: keep its message
-        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
-        error.extensions = extensions
-        return error
-    logger.error(
-        "unexpected %s in %s (request %s) at %s",
-        type(original).__name__,
-        ".".join(map(str, error.path or [])) or "operation",
-        request_id,
-        _code_locations(original),
-    )
-    return GraphQLError(
-        "Unexpected error.",
-        nodes=error.nodes,
-        path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-    )
-
-
-class ErrorMapping(SchemaExtension):
-    """Rewrites the result's errors after execution (runs before Strawberry's own logging)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
-        result.errors = [_classify(error, request_id) for error in result.errors]
+    else:
+        logger.error(
+            "unexpected %s in %s (request %s) at %s",
+            type(original).__name__,
+            ".".join(map(str, error.path or [])) or "operation",
+            request_id,
+            _code_locations(original),
+        )
+        error.message = "Unexpected error."
+        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    error.extensions = extensions

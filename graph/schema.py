@@ -19,7 +19,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from graph.errors import ErrorMapping
+from graph.errors import classify
 from graph.mirror import mirror_types
 from graph.queries import build_query
 from models.base import Base
@@ -31,20 +31,23 @@ CACHE_SIZE = 256
 
 
 class ClinicalSchema(strawberry.Schema):
-    """Errors are mapped and logged by `graph.errors` only: Strawberry's default logging
-    would print error messages that can contain patient data."""
+    """Every error goes through `graph.errors.classify` (Strawberry calls `process_errors` for
+    parse, validation and execution errors alike) instead of Strawberry's default logging,
+    which would print error messages that can contain patient data."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        return None
+        context = execution_context.context if execution_context else None
+        request_id = getattr(context, "request_id", None)
+        for error in errors:
+            classify(error, request_id)
 
 
 def build_schema() -> ClinicalSchema:
     models = sorted((m.class_ for m in Base.registry.mappers), key=lambda m: m.__name__)
     types = mirror_types(models)
     extensions: list[Any] = [
-        ErrorMapping,
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
