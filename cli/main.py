@@ -39,6 +39,7 @@ def migrate() -> None:
 def _register() -> None:
     """Commands live in their own modules, which import `app`, `console` and `fail` from here."""
     from cli.schema import export_schema, schema_diff
+    from cli.seed import seed
     from cli.serve import serve
     from cli.token import token
 
@@ -46,6 +47,7 @@ def _register() -> None:
     app.command()(token)
     app.command("export-schema")(export_schema)
     app.command("schema-diff")(schema_diff)
+    app.command()(seed)
 
 
 _register()

@@ -107,8 +107,8 @@ class TenantMixin:
     def organization(cls) -> Mapped[Organization]:
         return relationship(
             "Organization",
-            foreign_keys=[cls.organization_id],
-            lazy="raise",  # type: ignore[list-item]
+            foreign_keys=[cls.organization_id],  # type: ignore[list-item]
+            lazy="raise",
         )
 
 
@@ -130,8 +130,8 @@ class SoftDeleteMixin:
     def deleted_by_user(cls) -> Mapped[User | None]:
         return relationship(
             "User",
-            foreign_keys=[cls.deleted_by],
-            lazy="raise",  # type: ignore[list-item]
+            foreign_keys=[cls.deleted_by],  # type: ignore[list-item]
+            lazy="raise",
         )
 
 

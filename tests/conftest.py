@@ -105,3 +105,36 @@ async def migrated_engine(migrated_url: URL) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(migrated_url)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+    """A migrated database of the current dialect holding two organizations of generated data
+    (SeedOptions(organizations=2, patients_per_org=8, months=2, seed=7, rpm_readings_per_day=3,
+    as_of=2026-10-31)), shared by the run: tests must not change it."""
+    url = make_database(dialect)
+    upgrade(url)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _seed(url)).result()
+    return url
+
+
+async def _seed(url: URL) -> None:
+    import datetime as dt
+
+    from seed.options import SeedOptions
+    from seed.runner import seed_database
+
+    options = SeedOptions(
+        organizations=2,
+        patients_per_org=8,
+        months=2,
+        seed=7,
+        rpm_readings_per_day=3,
+        as_of=dt.date(2026, 10, 31),
+    )
+    engine = create_engine(url)
+    try:
+        await seed_database(engine, options)
+    finally:
+        await engine.dispose()

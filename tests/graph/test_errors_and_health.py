@@ -1,0 +1,489 @@
+"""What a client sees when something is wrong, and the health endpoints.
+
+Expected failures carry a stable `extensions.code` (BAD_USER_INPUT, GRAPHQL_PARSE_FAILED,
+GRAPHQL_VALIDATION_FAILED) and never data; anything unexpected is masked as
+INTERNAL_SERVER_ERROR with the request id, and neither the response nor the log carries patient
+data or SQL parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gc
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import literal_column, select
+from sqlalchemy.engine import URL
+
+import graph.dataloaders.base as loaders
+from graph.app import create_app
+from graph.auth import mint_token
+from graph.config import AuthSettings
+from graph.ids import encode
+from graph.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from models.config import parse_database_url
+from models.core import Organization, OrganizationMember, User
+from models.database import create_engine, session_factory
+from models.healthcare import Patient
+from models.migrate import upgrade_async
+
+AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
+# Names no generator produces, so finding them anywhere means they leaked from this test's rows.
+FIRST_NAME = "Quorvalinde"
+LAST_NAME = "Zephyrakowski"
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    token: str
+    patient_id: str  # global id
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **extra}
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> httpx.Response:
+        extra = {"X-Request-Id": request_id} if request_id is not None else {}
+        return await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=self.headers(**extra),
+        )
+
+
+def _client(app: Any) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture(scope="module")
+async def api(dialect: str, make_database: Callable[[str], URL]) -> AsyncIterator[Api]:
+    """A private migrated database with one organization, one member and one patient."""
+    url = make_database(dialect)
+    await upgrade_async(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            organization = Organization(name="Errors clinic", slug="errors-clinic")
+            user = User(email="errors@example.org", password_hash="x")
+            session.add_all([organization, user])
+            await session.flush()
+            patient = Patient(
+                organization_id=organization.id,
+                first_name=FIRST_NAME,
+                last_name=LAST_NAME,
+                date_of_birth=dt.date(1961, 3, 4),
+            )
+            member = OrganizationMember(
+                organization_id=organization.id,
+                user_id=user.id,
+                role="member",
+                joined_at=dt.datetime.now(dt.UTC),
+            )
+            session.add_all([patient, member])
+            await session.flush()
+            ids = (user.id, organization.id, patient.id)
+    finally:
+        await engine.dispose()
+    token = mint_token(AUTH, user_id=ids[0], organization_id=ids[1], roles=[], ttl_seconds=900)
+    app = create_app(database_url=url, auth=AUTH)
+    async with app.router.lifespan_context(app), _client(app) as http:
+        yield Api(http, token, encode("Patient", ids[2]))
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code") for error in body.get("errors", [])]
+
+
+def _no_patient_data(text: str) -> None:
+    assert FIRST_NAME not in text and LAST_NAME not in text, "patient data leaked"
+
+
+async def test_the_fixture_patient_is_readable(api: Api) -> None:
+    """Control: the patient whose name the tests below look for is really served."""
+    body = (await api.post("{ patients { firstName lastName } }")).json()
+    assert body == {"data": {"patients": [{"firstName": FIRST_NAME, "lastName": LAST_NAME}]}}
+
+
+# --- health -------------------------------------------------------------------------------------
+
+
+async def test_healthz_answers_without_a_database() -> None:
+    url = parse_database_url("postgresql://postgres@127.0.0.1:1/x")
+    app = create_app(database_url=url, auth=AUTH)
+    async with app.router.lifespan_context(app), _client(app) as http:
+        response = await http.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_on_a_migrated_database(api: Api) -> None:
+    response = await api.http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+
+
+async def test_readyz_says_not_migrated_on_an_empty_database(
+    dialect: str, make_database: Callable[[str], URL]
+) -> None:
+    app = create_app(database_url=make_database(dialect), auth=AUTH)
+    async with app.router.lifespan_context(app), _client(app) as http:
+        response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reason": "database not migrated"}
+
+
+UNREACHABLE = {
+    "postgresql": "postgresql://postgres@127.0.0.1:1/perfex",
+    "sqlite": "sqlite:////nonexistent-perfex-dir/sub/perfex.db",
+}
+
+
+@pytest.mark.parametrize("url", sorted(UNREACHABLE.values()), ids=sorted(UNREACHABLE))
+async def test_readyz_says_unreachable_when_the_database_is_down(url: str) -> None:
+    app = create_app(database_url=parse_database_url(url), auth=AUTH)
+    async with app.router.lifespan_context(app), _client(app) as http:
+        response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reason": "database unreachable"}
+    assert "127.0.0.1" not in response.text and "nonexistent" not in response.text
+
+
+@pytest.mark.parametrize("url", sorted(UNREACHABLE.values()), ids=sorted(UNREACHABLE))
+async def test_graphql_answers_503_json_when_the_database_is_down(url: str) -> None:
+    """A valid token while the database is down: a JSON 503 (not a 401, not a bare 500)."""
+    app = create_app(database_url=parse_database_url(url), auth=AUTH)
+    token = mint_token(
+        AUTH,
+        user_id=str(uuid.uuid4()),
+        organization_id=str(uuid.uuid4()),
+        roles=[],
+        ttl_seconds=60,
+    )
+    async with app.router.lifespan_context(app), _client(app) as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": "{ me { userId } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 503, f"{response.status_code} {response.text!r}"
+    assert response.headers.get("x-request-id")
+    assert _codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+    assert "127.0.0.1" not in response.text and "nonexistent" not in response.text
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ patients(limit: 501) { id firstName lastName } }",
+        "{ patients(limit: 0) { id firstName } }",
+        "{ patients(limit: -1) { id firstName } }",
+        "{ patients(offset: -1) { id firstName } }",
+        "{ patients(offset: 100001) { id firstName } }",
+        "{ patients(limit: 1) { firstName dialysisSessions(limit: 101) { id } } }",
+        "{ patients(limit: 1) { firstName consultations(offset: -5) { id } } }",
+        "{ users(limit: 100000) { id } patients { firstName } }",
+    ],
+)
+async def test_a_page_out_of_bounds_is_bad_user_input_without_data(api: Api, query: str) -> None:
+    response = await api.post(query)
+    body = response.json()
+    assert _codes(body) and set(_codes(body)) == {"BAD_USER_INPUT"}, body
+    assert body["data"] is None, body
+    _no_patient_data(response.text)
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+MALFORMED_IDS = [
+    "!!!",
+    "",
+    "not base64 at all",
+    _b64("Patient:not-a-uuid"),
+    _b64("Patient"),
+    _b64(f"Pat ient:{uuid.uuid4()}"),
+    _b64(f"Patient:{uuid.uuid4()}:extra"),
+    "x" * 300,
+]
+
+
+@pytest.mark.parametrize("bad_id", MALFORMED_IDS, ids=range(len(MALFORMED_IDS)))
+async def test_a_malformed_global_id_is_bad_user_input(api: Api, bad_id: str) -> None:
+    for query in (
+        "query($id: ID!) { patient(id: $id) { id firstName } }",
+        "query($id: ID!) { node(id: $id) { id ... on Patient { firstName } } }",
+        "query($id: ID!) { nodes(ids: [$id]) { id } }",
+    ):
+        response = await api.post(query, {"id": bad_id})
+        body = response.json()
+        assert _codes(body) == ["BAD_USER_INPUT"], body
+        assert body["errors"][0]["message"] == "not a valid ID"
+        if bad_id:
+            assert bad_id not in response.text, "the client's input is echoed back"
+
+
+async def test_an_id_of_another_type_is_bad_user_input(api: Api) -> None:
+    session_id = encode("DialysisSession", str(uuid.uuid4()))
+    response = await api.post("query($id: ID!) { patient(id: $id) { id } }", {"id": session_id})
+    body = response.json()
+    assert _codes(body) == ["BAD_USER_INPUT"], body
+    assert body["data"] == {"patient": None}
+    # The patient's own id of the right type is found, and a Patient id is refused elsewhere.
+    found = await api.post("query($id: ID!) { patient(id: $id) { id } }", {"id": api.patient_id})
+    assert found.json() == {"data": {"patient": {"id": api.patient_id}}}
+    other = await api.post(
+        "query($id: ID!) { dialysisSession(id: $id) { id } }", {"id": api.patient_id}
+    )
+    assert _codes(other.json()) == ["BAD_USER_INPUT"]
+    _no_patient_data(other.text)
+
+
+async def test_too_many_ids_for_nodes_is_bad_user_input(api: Api) -> None:
+    ids = [encode("Patient", str(uuid.uuid4())) for _ in range(101)]
+    body = (await api.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})).json()
+    assert _codes(body) == ["BAD_USER_INPUT"], body
+
+
+# --- documents that are not valid ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ patients { firstName } ",
+        "query { patients(limit: ) { id } }",
+        "{ me { " + " ".join(["userId"] * (MAX_TOKENS + 10)) + " } }",
+    ],
+    ids=["unclosed", "missing value", "too many tokens"],
+)
+async def test_a_syntax_error_is_parse_failed(api: Api, query: str) -> None:
+    response = await api.post(query)
+    body = response.json()
+    assert body.get("data") is None
+    assert len(body["errors"]) == 1
+    assert body["errors"][0]["message"].startswith("Syntax Error")
+    assert _codes(body) == ["GRAPHQL_PARSE_FAILED"], (
+        f"BUG: a syntax error has extensions {body['errors'][0].get('extensions')!r}, not "
+        "code GRAPHQL_PARSE_FAILED. ParserCache parses in its on_parse hook, so the GraphQLError "
+        "escapes Strawberry's operation hook and ErrorMapping.on_operation never classifies it"
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ patients { firstNme } }",
+        "{ patients { firstname } }",
+        "{ patient { id } }",
+        "{ patientz { id } }",
+        "{ patients { dialysisSession { id } } }",
+        "{ me { user { passwordHash } } }",
+        '{ node(id: "x") { ... on Patient { lastNam } } }',
+    ],
+)
+async def test_an_unknown_field_is_validation_failed_without_suggestions(
+    api: Api, query: str
+) -> None:
+    response = await api.post(query)
+    body = response.json()
+    assert body.get("data") is None
+    assert body["errors"] and set(_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}, body
+    for error in body["errors"]:
+        assert "Did you mean" not in error["message"], error["message"]
+
+
+async def test_a_too_deep_query_is_refused_before_any_resolver(api: Api) -> None:
+    nesting = MAX_DEPTH  # patients(1) + 2 per level: well beyond the limit
+    query = (
+        "{ patients { "
+        + "dialysisSessions { patient { " * nesting
+        + "firstName"
+        + " } }" * nesting
+        + " } }"
+    )
+    response = await api.post(query)
+    body = response.json()
+    assert body.get("data") is None
+    assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body
+    assert "depth" in body["errors"][0]["message"]
+    _no_patient_data(response.text)
+
+
+async def test_the_deepest_allowed_query_runs(api: Api) -> None:
+    """Control for the test above: depth MAX_DEPTH itself is fine."""
+    levels = (MAX_DEPTH - 2) // 2  # patients + levels * (sessions, patient) + firstName
+    query = (
+        "{ patients { "
+        + "dialysisSessions { patient { " * levels
+        + "firstName"
+        + " } }" * levels
+        + " firstName } }"
+    )
+    body = (await api.post(query)).json()
+    assert "errors" not in body, body
+
+
+async def test_too_many_aliases_are_refused(api: Api) -> None:
+    query = (
+        "{ " + " ".join(f"a{i}: patients {{ firstName }}" for i in range(MAX_ALIASES + 1)) + " }"
+    )
+    response = await api.post(query)
+    body = response.json()
+    assert body.get("data") is None
+    assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body
+    _no_patient_data(response.text)
+
+
+# --- unexpected exceptions ----------------------------------------------------------------------
+
+
+async def _raise_with_patient_name(self: Any, keys: Sequence[str]) -> list[Any]:
+    raise RuntimeError(f"cannot load {FIRST_NAME} {LAST_NAME} ({len(keys)} keys)")
+
+
+async def _fail_in_sql_with_patient_name(self: Any, keys: Sequence[str]) -> list[Any]:
+    """A real database error whose statement carries the patient's name as a parameter."""
+    statement = select(Patient).where(
+        Patient.first_name == FIRST_NAME,
+        Patient.last_name == LAST_NAME,
+        literal_column("no_such_column") == LAST_NAME,
+    )
+    await self.db.all(statement)
+    return [[] for _ in keys]
+
+
+@pytest.mark.parametrize(
+    "batch", [_raise_with_patient_name, _fail_in_sql_with_patient_name], ids=["raise", "sql"]
+)
+async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data(
+    api: Api,
+    batch: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(loaders.ByForeignKeyLoader, "batch_load_fn", batch)
+    caplog.set_level(logging.DEBUG, logger="perfex_graph")
+    caplog.set_level(logging.DEBUG, logger="strawberry")
+    caplog.set_level(logging.DEBUG, logger="graphql")
+    request_id = f"test-{uuid.uuid4().hex}"
+    response = await api.post("{ patients { id dialysisSessions { id } } }", request_id=request_id)
+    gc.collect()  # so an exception nobody retrieved is reported (and captured) now
+    body = response.json()
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == request_id
+    assert body["data"] is None
+    assert body["errors"] == [
+        {
+            "message": "Unexpected error.",
+            "locations": [{"line": 1, "column": 17}],
+            "path": ["patients", 0, "dialysisSessions"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        }
+    ]
+    _no_patient_data(response.text)
+    assert "no_such_column" not in response.text and "SELECT" not in response.text.upper()
+    logged = "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''} {record.exc_info or ''}"
+        for record in caplog.records
+    )
+    assert request_id in logged, "the masked error is not logged with its request id"
+    _no_patient_data(logged)
+    assert "no_such_column" not in logged, "SQL text was logged"
+    assert "[parameters:" not in logged, "SQL parameters were logged"
+    # The next request on the same app is unaffected.
+    monkeypatch.undo()
+    healthy = (await api.post("{ patients { lastName } }")).json()
+    assert healthy == {"data": {"patients": [{"lastName": LAST_NAME}]}}
+
+
+# --- GET ----------------------------------------------------------------------------------------
+
+
+async def test_a_query_over_get_works(api: Api) -> None:
+    response = await api.http.get(
+        "/graphql",
+        params={"query": "{ patients { lastName } }"},
+        headers=api.headers(Accept="application/json"),
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"patients": [{"lastName": LAST_NAME}]}}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "mutation { patients { id } }",
+        "mutation M { x }",
+        "subscription { patients { id } }",
+    ],
+)
+async def test_get_refuses_anything_but_a_query(api: Api, query: str) -> None:
+    response = await api.http.get(
+        "/graphql", params={"query": query}, headers=api.headers(Accept="application/json")
+    )
+    if response.status_code == 200:
+        body = response.json()
+        assert body.get("data") is None
+        assert set(_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}, body
+    else:
+        assert response.status_code in (400, 405), response.text
+    _no_patient_data(response.text)
+
+
+async def test_get_without_a_token_is_refused(api: Api) -> None:
+    response = await api.http.get(
+        "/graphql",
+        params={"query": "{ patients { lastName } }"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 401
+    assert _codes(response.json()) == ["UNAUTHENTICATED"]
+    _no_patient_data(response.text)
+
+
+# --- request ids --------------------------------------------------------------------------------
+
+
+async def test_every_graphql_response_has_a_request_id(api: Api) -> None:
+    responses = [
+        await api.post("{ patients { id } }"),
+        await api.post("{ patients { nope } }"),
+        await api.post("{ patients(limit: 9999) { id } }"),
+        await api.http.post("/graphql", json={"query": "{ me { userId } }"}),
+        await api.http.get("/graphql", params={"query": "mutation { x }"}, headers=api.headers()),
+    ]
+    ids = [r.headers.get("x-request-id") for r in responses]
+    assert all(i and REQUEST_ID.match(i) for i in ids), ids
+    assert len(set(ids)) == len(ids), "request ids repeat"
+
+
+async def test_a_well_formed_request_id_is_kept_and_junk_is_replaced(api: Api) -> None:
+    given = "client-trace.0001"
+    kept = await api.post("{ patients { id } }", request_id=given)
+    assert kept.headers["x-request-id"] == given
+    for junk in ("short", "has spaces in it", "x" * 65, "<script>alert(1)</script>"):
+        response = await api.post("{ patients(limit: 0) { id } }", request_id=junk)
+        assert response.headers["x-request-id"] != junk
+        assert REQUEST_ID.match(response.headers["x-request-id"])
+        assert junk not in response.text

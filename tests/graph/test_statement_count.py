@@ -1,0 +1,295 @@
+"""Dataloaders keep the number of SQL statements independent of the number of rows: one per
+relation per request (a per-parent window for lists, an IN list for objects), plus the root
+field and the principal check. And many root fields resolving at once never use the request's
+session from two tasks at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from graph.app import create_app
+from graph.auth import mint_token
+from graph.config import AuthSettings
+from graph.ids import encode
+from models.core import OrganizationMember
+from models.database import create_engine
+from models.dialyse import DialysisSession
+from models.healthcare import Patient
+from models.migrate import upgrade_async
+from seed.options import SeedOptions
+from seed.runner import seed_database
+
+AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
+PATIENTS = 210
+SIZES = (10, 50, 200)
+
+# Five patient-centric lists, two of them with a to-one relation below: 8 relations.
+PATIENT_QUERY = """query($n: Int!) {
+  patients(limit: $n) {
+    id lastName
+    dialysisSessions(limit: 5) { id sessionDate machineId machine { id serialNumber } }
+    dialysisLabs(limit: 5) { id }
+    ecgs(limit: 5) { id }
+    consultations(limit: 5) { id }
+    rpmReadings(limit: 5) { id deviceId device { id deviceType } }
+    portalAccounts(limit: 5) { id }
+  }
+}"""
+PATIENT_LISTS = (
+    "dialysisSessions",
+    "dialysisLabs",
+    "ecgs",
+    "consultations",
+    "rpmReadings",
+    "portalAccounts",
+)
+TO_ONE = {"dialysisSessions": "machineId", "rpmReadings": "deviceId"}
+RELATIONS = len(PATIENT_LISTS) + len(TO_ONE)
+
+
+@dataclass
+class Api:
+    engine: AsyncEngine  # plain, for the expected data
+    app_engine: AsyncEngine  # the app's own engine, whose statements are counted
+    http: httpx.AsyncClient
+    token: str
+    organization_id: str
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements the app runs while the block is active."""
+        seen: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            seen.append(statement)
+
+        target = self.app_engine.sync_engine
+        event.listen(target, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            event.remove(target, "before_cursor_execute", record)
+
+
+@pytest.fixture(scope="module")
+async def api(dialect: str, make_database: Callable[[str], URL]) -> AsyncIterator[Api]:
+    """A private database with more than 200 patients in one organization."""
+    url = make_database(dialect)
+    await upgrade_async(url)
+    engine = create_engine(url)
+    options = SeedOptions(
+        organizations=1, patients_per_org=PATIENTS, months=1, seed=5, rpm_readings_per_day=0.5
+    )
+    try:
+        await seed_database(engine, options)
+        async with engine.connect() as conn:
+            member = (await conn.execute(select(OrganizationMember).limit(1))).one()
+        token = mint_token(
+            AUTH,
+            user_id=member.user_id,
+            organization_id=member.organization_id,
+            roles=[],
+            ttl_seconds=900,
+        )
+        app = create_app(database_url=url, auth=AUTH)
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        ):
+            api = Api(engine, app.state.engine, http, token, member.organization_id)
+            await api.post("{ me { userId } }")  # warm up: connect, dialect initialization
+            yield api
+    finally:
+        await engine.dispose()
+
+
+def _reached(patients: list[dict[str, Any]]) -> int:
+    """How many relations had parents to load for: every list (there are patients), and a
+    to-one relation when some row below points somewhere."""
+    reached = len(PATIENT_LISTS) if patients else 0
+    for relation, key in TO_ONE.items():
+        reached += any(row[key] for p in patients for row in p[relation])
+    return reached
+
+
+async def test_statements_do_not_grow_with_the_number_of_patients(api: Api) -> None:
+    counts: dict[int, int] = {}
+    for size in SIZES:
+        with api.statements() as seen:
+            data = await api.post(PATIENT_QUERY, {"n": size})
+        patients = data["patients"]
+        assert len(patients) == size, "the database must hold enough patients for this size"
+        expected = 2 + _reached(patients)  # principal check + root + one per relation reached
+        assert len(seen) == expected, (
+            f"patients(limit: {size}) ran {len(seen)} statements, expected {expected}:\n"
+            + "\n".join(statement[:160] for statement in seen)
+        )
+        counts[size] = len(seen)
+    assert len(set(counts.values())) == 1, f"statements per size: {counts}"
+    assert max(counts.values()) <= RELATIONS + 2
+
+
+async def test_the_statement_count_test_loads_real_rows(api: Api) -> None:
+    """Guards the test above: the relations it counts return rows (not only empty lists)."""
+    data = await api.post(PATIENT_QUERY, {"n": 200})
+    patients = data["patients"]
+    sessions = [s for p in patients for s in p["dialysisSessions"]]
+    assert sessions and any(s["machine"] for s in sessions)
+    assert any(p["dialysisLabs"] for p in patients)
+    assert any(p["ecgs"] for p in patients)
+    assert any(p["consultations"] for p in patients)
+    # Objects below lists resolve to the row their foreign key names.
+    for session in sessions:
+        if session["machineId"]:
+            assert session["machine"]["id"] == session["machineId"]
+
+
+async def test_nested_lists_match_the_database(api: Api) -> None:
+    """Per-parent windows give each patient its own newest sessions, at most `limit`."""
+    data = await api.post(PATIENT_QUERY, {"n": 200})
+    async with api.engine.connect() as conn:
+        rows = await conn.execute(
+            select(DialysisSession.id, DialysisSession.patient_id)
+            .where(DialysisSession.deleted_at.is_(None))
+            .order_by(
+                DialysisSession.patient_id,
+                DialysisSession.session_date.desc(),
+                DialysisSession.id,
+            )
+        )
+        newest: dict[str, list[str]] = {}
+        for row in rows:
+            newest.setdefault(encode("Patient", row.patient_id), []).append(
+                encode("DialysisSession", row.id)
+            )
+    for patient in data["patients"]:
+        got = [s["id"] for s in patient["dialysisSessions"]]
+        assert got == newest.get(patient["id"], [])[:5]
+
+
+# --- many root fields at once -----------------------------------------------------------------
+
+
+def _aliased_query(patient_ids: list[str]) -> str:
+    """20 aliased root fields, each hitting the database, most with nested relations."""
+    parts = []
+    for i in range(8):
+        parts.append(
+            f"p{i}: patients(limit: 20, offset: {i * 20}) {{ id lastName"
+            " dialysisSessions(limit: 3) { id machine { id serialNumber } }"
+            " ecgs(limit: 2) { id } consultations(limit: 2) { id } }"
+        )
+    for i in range(4):
+        parts.append(
+            f"s{i}: dialysisSessions(limit: 25, offset: {i * 25}) {{ id"
+            " patient { id lastName } machine { id dialysisSessions(limit: 2) { id } } }"
+        )
+    parts.append("m0: dialysisMachines(limit: 50) { id dialysisSessions(limit: 3) { id } }")
+    parts.append("l0: dialysisLabs(limit: 50) { id patient { id firstName } }")
+    parts.append("c0: consultations(limit: 50) { id patient { id } }")
+    parts.append("u0: users(limit: 50) { id email }")
+    for i, patient_id in enumerate(patient_ids[:3]):
+        parts.append(
+            f'one{i}: patient(id: "{patient_id}") {{ id dialysisSessions(limit: 4) {{ id }} }}'
+        )
+    parts.append(
+        f"n0: nodes(ids: {patient_ids[3:6]!r}) {{ id ... on Patient {{ lastName }} }}".replace(
+            "'", '"'
+        )
+    )
+    assert len(parts) == 20
+    return "{ " + " ".join(parts) + " }"
+
+
+@pytest.fixture
+def session_overlap(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The most statements one AsyncSession ever had in flight at the same time."""
+    in_flight: dict[int, int] = {}
+    worst = {"max": 0, "calls": 0}
+    original = AsyncSession.execute
+
+    async def execute(self: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        key = id(self)
+        in_flight[key] = in_flight.get(key, 0) + 1
+        worst["max"] = max(worst["max"], in_flight[key])
+        worst["calls"] += 1
+        try:
+            await asyncio.sleep(0)  # give any other task the chance to enter too
+            return await original(self, *args, **kwargs)
+        finally:
+            in_flight[key] -= 1
+
+    monkeypatch.setattr(AsyncSession, "execute", execute)
+    return worst
+
+
+async def test_twenty_root_fields_at_once_share_the_session_safely(
+    api: Api, session_overlap: dict[str, int]
+) -> None:
+    async with api.engine.connect() as conn:
+        raw_ids = list(
+            await conn.scalars(
+                select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id).limit(6)
+            )
+        )
+    query = _aliased_query([encode("Patient", i) for i in raw_ids])
+    answers = [await api.post(query) for _ in range(3)]
+    answers += await asyncio.gather(*(api.post(query) for _ in range(3)))
+    assert session_overlap["calls"] > 20
+    assert session_overlap["max"] == 1, "the request's session ran two statements at once"
+    first = answers[0]
+    assert all(answer == first for answer in answers[1:])
+    # Each aliased field gives what it gives alone, in a request of its own.
+    for alias, value in first.items():
+        alone = await api.post(_single(query, alias))
+        assert alone[alias] == value, f"{alias} differs when resolved alongside 19 others"
+    # And the data is right, not merely consistent.
+    async with api.engine.connect() as conn:
+        visible = await conn.scalar(
+            select(func.count()).select_from(Patient).where(Patient.deleted_at.is_(None))
+        )
+    listed = [p["id"] for i in range(8) for p in first[f"p{i}"]]
+    assert len(listed) == len(set(listed)) == min(160, visible or 0)
+    assert [p["id"] for p in first["n0"]] == [encode("Patient", i) for i in raw_ids[3:6]]
+    assert [p["id"] for p in (first["one0"], first["one1"], first["one2"])] == [
+        encode("Patient", i) for i in raw_ids[:3]
+    ]
+
+
+def _single(query: str, alias: str) -> str:
+    """The part of `_aliased_query` for one alias, as a query of its own."""
+    body = query[2:-2]
+    start = body.index(f"{alias}: ")
+    depth, end = 0, start
+    for end in range(start, len(body)):
+        if body[end] == "{":
+            depth += 1
+        elif body[end] == "}":
+            depth -= 1
+            if depth == 0:
+                break
+    return "{ " + body[start : end + 1] + " }"

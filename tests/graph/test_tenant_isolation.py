@@ -1,0 +1,657 @@
+"""Tenant isolation: a token of organization A never yields a row of organization B, nor a
+soft-deleted row, through any root field, `node`/`nodes`, or any nested relation, even under
+concurrent requests of both organizations.
+
+Root fields and relations are enumerated from the schema itself, so a type added later is
+covered without touching this file. Expected rows come from the database through a plain
+(unscoped) session, so the API is compared with the truth, not with itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from graphql import (
+    GraphQLField,
+    GraphQLObjectType,
+    get_named_type,
+    get_nullable_type,
+    is_list_type,
+)
+from sqlalchemy import select, update
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from graph.app import create_app
+from graph.auth import mint_token
+from graph.config import AuthSettings
+from graph.ids import encode
+from graph.schema import schema
+from models.base import Base
+from models.core import Organization, OrganizationMember, User
+from models.database import create_engine
+from models.dialyse import DialysisLab, DialysisMachine, DialysisSession
+from models.healthcare import Patient
+from models.migrate import upgrade_async
+from seed.options import SeedOptions
+from seed.runner import seed_database
+
+AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
+ROOT_LIMIT = 500
+GQL = schema._schema
+QUERY_FIELDS: dict[str, GraphQLField] = GQL.query_type.fields  # type: ignore[union-attr]
+MODELS: dict[str, type[Base]] = {m.class_.__name__: m.class_ for m in Base.registry.mappers}
+
+
+# --- the schema, enumerated ---------------------------------------------------------------------
+
+
+def _is_node(type_: Any) -> bool:
+    return isinstance(type_, GraphQLObjectType) and any(i.name == "Node" for i in type_.interfaces)
+
+
+def _root_fields() -> tuple[dict[str, str], dict[str, str]]:
+    """(list field -> type name, by-id field -> type name) of the root Query."""
+    lists: dict[str, str] = {}
+    singles: dict[str, str] = {}
+    for name, field in QUERY_FIELDS.items():
+        target = get_named_type(field.type)
+        if name in ("node", "nodes") or not _is_node(target):
+            continue
+        if is_list_type(get_nullable_type(field.type)):
+            lists[name] = target.name
+        elif set(field.args) == {"id"}:
+            singles[name] = target.name
+    return lists, singles
+
+
+LIST_FIELDS, BY_ID_FIELDS = _root_fields()
+BY_ID_OF_TYPE = {type_name: field for field, type_name in BY_ID_FIELDS.items()}
+
+
+def relations(type_name: str) -> list[tuple[str, str, bool]]:
+    """(field, target type, is a list) for every relation field of a type."""
+    found = []
+    object_type = GQL.get_type(type_name)
+    assert isinstance(object_type, GraphQLObjectType)
+    for name, field in object_type.fields.items():
+        target = get_named_type(field.type)
+        if _is_node(target):
+            found.append((name, target.name, is_list_type(get_nullable_type(field.type))))
+    return found
+
+
+def leaf(type_name: str) -> str:
+    """What every object in a response carries so the checker can tell whose it is."""
+    object_type = GQL.get_type(type_name)
+    assert isinstance(object_type, GraphQLObjectType)
+    tenant = " organizationId" if "organizationId" in object_type.fields else ""
+    return f"__typename id{tenant}"
+
+
+def test_the_schema_has_a_list_and_a_by_id_root_for_every_model() -> None:
+    """Guards the generic tests below: they enumerate exactly the mirrored models."""
+    assert sorted(LIST_FIELDS.values()) == sorted(MODELS)
+    assert sorted(BY_ID_FIELDS.values()) == sorted(MODELS)
+
+
+# --- the world: two organizations, a client, tokens --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tenant:
+    organization_id: str
+    user_id: str
+    token: str
+    members: frozenset[str]  # global ids of the users the organization may see
+
+    @property
+    def gid(self) -> str:
+        return encode("Organization", self.organization_id)
+
+
+@dataclass
+class World:
+    engine: AsyncEngine  # plain, unscoped: the truth
+    http: httpx.AsyncClient
+    a: Tenant
+    b: Tenant
+
+    async def gql(
+        self, tenant: Tenant, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The `data` of a request that must succeed without errors."""
+        body = await self.raw(tenant, query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]  # type: ignore[no-any-return]
+
+    async def raw(
+        self, tenant: Tenant, query: str, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {tenant.token}"},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+async def _members(engine: AsyncEngine, organization_id: str) -> set[str]:
+    async with engine.connect() as conn:
+        rows = await conn.scalars(
+            select(OrganizationMember.user_id).where(
+                OrganizationMember.organization_id == organization_id
+            )
+        )
+        return set(rows)
+
+
+async def _tenants(engine: AsyncEngine) -> tuple[Tenant, Tenant]:
+    """Organizations A and B, each with a user who is a member of that one only."""
+    async with engine.connect() as conn:
+        organizations = list(await conn.scalars(select(Organization.id).order_by(Organization.id)))
+    assert len(organizations) >= 2
+    org_a, org_b = organizations[:2]
+    members_a, members_b = await _members(engine, org_a), await _members(engine, org_b)
+    tenants = []
+    for org, own, other in ((org_a, members_a, members_b), (org_b, members_b, members_a)):
+        user = sorted(own - other)[0]
+        token = mint_token(AUTH, user_id=user, organization_id=org, roles=[], ttl_seconds=900)
+        tenants.append(Tenant(org, user, token, frozenset(encode("User", u) for u in own)))
+    return tenants[0], tenants[1]
+
+
+@pytest.fixture(scope="module")
+async def world(seeded_url: URL) -> AsyncIterator[World]:
+    engine = create_engine(seeded_url)
+    app = create_app(database_url=seeded_url, auth=AUTH)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        a, b = await _tenants(engine)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        ):
+            yield World(engine, http, a, b)
+    finally:
+        await engine.dispose()
+
+
+async def visible_ids(engine: AsyncEngine, model: type[Base], organization_id: str) -> set[str]:
+    """Raw ids of the rows of `model` that organization `organization_id` may see."""
+    if model is Organization:
+        return {organization_id}
+    if model is User:
+        return await _members(engine, organization_id)
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = select(table.c.id).where(table.c.organization_id == organization_id)
+    if "deleted_at" in table.c:
+        statement = statement.where(table.c.deleted_at.is_(None))
+    async with engine.connect() as conn:
+        return set(await conn.scalars(statement))
+
+
+async def foreign_ids(world: World, model: type[Base], limit: int = 3) -> list[str]:
+    """Raw ids of rows of `model` that B has and A must not see (deleted ones included)."""
+    if model is Organization:
+        return [world.b.organization_id]
+    if model is User:
+        only_b = await _members(world.engine, world.b.organization_id) - await _members(
+            world.engine, world.a.organization_id
+        )
+        return sorted(only_b)[:limit]
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (
+        select(table.c.id)
+        .where(table.c.organization_id == world.b.organization_id)
+        .order_by(table.c.id)
+        .limit(limit)
+    )
+    async with world.engine.connect() as conn:
+        return list(await conn.scalars(statement))
+
+
+def check_tree(node: Any, tenant: Tenant) -> int:
+    """Assert every object of a response belongs to `tenant`; return how many were checked."""
+    checked = 0
+    if isinstance(node, list):
+        return sum(check_tree(item, tenant) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    type_name = node.get("__typename")
+    if type_name == "Organization":
+        assert node["id"] == tenant.gid, f"another organization: {node}"
+    elif type_name == "User":
+        assert node["id"] in tenant.members, f"a user who is not a member: {node}"
+    elif type_name is not None:
+        assert node["organizationId"] == tenant.gid, f"a row of another organization: {node}"
+    if type_name is not None:
+        checked = 1
+    return checked + sum(check_tree(value, tenant) for value in node.values())
+
+
+# --- root lists ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", sorted(LIST_FIELDS))
+async def test_every_root_list_returns_exactly_the_rows_of_the_callers_organization(
+    world: World, field: str
+) -> None:
+    type_name = LIST_FIELDS[field]
+    model = MODELS[type_name]
+    for tenant in (world.a, world.b):
+        data = await world.gql(
+            tenant, f"{{ rows: {field}(limit: {ROOT_LIMIT}) {{ {leaf(type_name)} }} }}"
+        )
+        rows = data["rows"]
+        check_tree(rows, tenant)
+        got = [row["id"] for row in rows]
+        expected = {
+            encode(type_name, i)
+            for i in await visible_ids(world.engine, model, tenant.organization_id)
+        }
+        assert len(got) == len(set(got)), f"{field}: duplicate rows"
+        if len(expected) <= ROOT_LIMIT:
+            assert set(got) == expected, f"{field}: rows differ from the organization's rows"
+        else:
+            assert len(got) == ROOT_LIMIT
+            assert set(got) <= expected
+
+
+async def test_the_seeded_data_makes_the_list_checks_meaningful(world: World) -> None:
+    """Both organizations have rows in most tables, so the checks above compare real rows."""
+    populated = 0
+    for model in MODELS.values():
+        a = await visible_ids(world.engine, model, world.a.organization_id)
+        b = await visible_ids(world.engine, model, world.b.organization_id)
+        populated += bool(a and b)
+    assert populated >= 15
+
+
+# --- by id, node, nodes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("type_name", sorted(MODELS))
+async def test_ids_of_another_organization_are_like_unknown_ids(
+    world: World, type_name: str
+) -> None:
+    model = MODELS[type_name]
+    foreign = await foreign_ids(world, model)
+    if not foreign:
+        pytest.skip(f"organization B has no {type_name} rows in the seeded data")
+    own = sorted(await visible_ids(world.engine, model, world.a.organization_id))
+    by_id = BY_ID_OF_TYPE[type_name]
+    query = (
+        "query($id: ID!, $ids: [ID!]!) {"
+        f" one: {by_id}(id: $id) {{ id }} node(id: $id) {{ id }} nodes(ids: $ids) {{ id }} }}"
+    )
+    unknown = await world.raw(
+        world.a,
+        query,
+        {"id": encode(type_name, str(uuid.uuid4())), "ids": [encode(type_name, str(uuid.uuid4()))]},
+    )
+    assert unknown == {"data": {"one": None, "node": None, "nodes": [None]}}
+    for raw_id in foreign:
+        global_id = encode(type_name, raw_id)
+        answer = await world.raw(world.a, query, {"id": global_id, "ids": [global_id]})
+        assert answer == unknown, f"{type_name} {raw_id} of organization B is visible to A"
+    many = await world.raw(
+        world.a,
+        query,
+        {"id": encode(type_name, foreign[0]), "ids": [encode(type_name, i) for i in foreign]},
+    )
+    assert many["data"]["nodes"] == [None] * len(foreign)
+    if own:  # control: the same query finds A's own row
+        global_id = encode(type_name, own[0])
+        found = await world.gql(world.a, query, {"id": global_id, "ids": [global_id]})
+        assert found == {
+            "one": {"id": global_id},
+            "node": {"id": global_id},
+            "nodes": [{"id": global_id}],
+        }
+
+
+# --- nested relations ---------------------------------------------------------------------------
+
+
+def _selection(type_name: str, depth: int, *, lists_below: bool = True) -> str:
+    """The relation fields of `type_name`, `depth` levels deep, each with its leaf fields:
+    every relation on the first level, and below it lists too unless `lists_below` is False."""
+    parts = [leaf(type_name)]
+    if depth > 0:
+        for name, target, _many in relations(type_name):
+            below = _selection(target, depth - 1, lists_below=lists_below)
+            if lists_below or not _many:
+                parts.append(f"{name} {{ {below} }}")
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("relation", [name for name, _t, _m in relations("Patient")])
+async def test_no_nested_relation_of_a_patient_yields_another_organizations_row(
+    world: World, relation: str
+) -> None:
+    """patients -> relation -> every relation of that (to-one and lists), for both tokens."""
+    target = dict((name, t) for name, t, _m in relations("Patient"))[relation]
+    query = (
+        f"{{ patients(limit: {ROOT_LIMIT}) {{ {leaf('Patient')}"
+        f" {relation} {{ {_selection(target, 1)} }} }} }}"
+    )
+    for tenant in (world.a, world.b):
+        data = await world.gql(tenant, query)
+        assert check_tree(data, tenant) >= len(data["patients"]) > 0
+
+
+async def test_nested_relations_from_other_roots_stay_in_the_organization(world: World) -> None:
+    """Below every root list (first rows only), for both tokens: every relation, and the
+    objects those point to."""
+    for tenant in (world.a, world.b):
+        checked = 0
+        for field, type_name in sorted(LIST_FIELDS.items()):
+            selection = " ".join(
+                f"{name} {{ {_selection(target, 1, lists_below=False)} }}"
+                for name, target, _many in relations(type_name)
+            )
+            data = await world.gql(
+                tenant, f"{{ rows: {field}(limit: 5) {{ {leaf(type_name)} {selection} }} }}"
+            )
+            checked += check_tree(data, tenant)
+        assert checked > 100
+
+
+async def test_me_is_the_callers_user_and_organization(world: World) -> None:
+    query = "{ me { userId organizationId user { __typename id } organization { __typename id } } }"
+    for tenant in (world.a, world.b):
+        me = (await world.gql(tenant, query))["me"]
+        assert me["organizationId"] == tenant.gid
+        assert me["userId"] == encode("User", tenant.user_id)
+        assert me["user"]["id"] == encode("User", tenant.user_id)
+        assert check_tree(me, tenant) == 2
+
+
+async def test_soft_deleted_seed_rows_are_never_served(world: World) -> None:
+    """The seed soft-deletes a duplicate patient per organization: it is in no answer."""
+    async with world.engine.connect() as conn:
+        deleted = list(
+            await conn.scalars(
+                select(Patient.id).where(
+                    Patient.organization_id == world.a.organization_id,
+                    Patient.deleted_at.is_not(None),
+                )
+            )
+        )
+    if not deleted:
+        pytest.skip("the seeded data has no soft-deleted patient")
+    listed = await world.gql(world.a, f"{{ patients(limit: {ROOT_LIMIT}) {{ id }} }}")
+    listed_ids = {p["id"] for p in listed["patients"]}
+    for raw_id in deleted:
+        global_id = encode("Patient", raw_id)
+        assert global_id not in listed_ids
+        found = await world.gql(
+            world.a,
+            "query($id: ID!) { patient(id: $id) { id }"
+            " node(id: $id) { id } nodes(ids: [$id]) { id } }",
+            {"id": global_id},
+        )
+        assert found == {"patient": None, "node": None, "nodes": [None]}
+
+
+# --- concurrency --------------------------------------------------------------------------------
+
+
+CONCURRENT_QUERY = f"""{{
+  me {{ organizationId }}
+  patients(limit: {ROOT_LIMIT}) {{
+    {leaf("Patient")} lastName
+    dialysisSessions(limit: 5) {{
+      {leaf("DialysisSession")} machine {{ {leaf("DialysisMachine")} }}
+    }}
+    consultations(limit: 5) {{ {leaf("Consultation")} }}
+    ecgs(limit: 5) {{ {leaf("Ecg")} }}
+    organization {{ __typename id }}
+  }}
+  users(limit: {ROOT_LIMIT}) {{ __typename id }}
+  dialysisMachines(limit: {ROOT_LIMIT}) {{ {leaf("DialysisMachine")} }}
+}}"""
+
+
+async def test_concurrent_requests_of_two_organizations_never_mix(world: World) -> None:
+    baseline = {
+        tenant.organization_id: await world.gql(tenant, CONCURRENT_QUERY)
+        for tenant in (world.a, world.b)
+    }
+    assert baseline[world.a.organization_id] != baseline[world.b.organization_id]
+    tenants = [world.a if i % 3 else world.b for i in range(24)]
+    answers = await asyncio.gather(*(world.gql(t, CONCURRENT_QUERY) for t in tenants))
+    for tenant, data in zip(tenants, answers, strict=True):
+        assert data["me"]["organizationId"] == tenant.gid
+        assert check_tree(data, tenant) > 0
+        assert data == baseline[tenant.organization_id]
+
+
+# --- a private database: soft-deleted rows and references across organizations -----------------
+
+
+@dataclass(frozen=True)
+class Changes:
+    deleted_patient: str  # soft-deleted, with dialysis sessions of its own
+    deleted_session: str  # the newest session of `patient`, soft-deleted
+    patient: str  # a visible patient with at least two visible sessions
+    machine: str  # the machine of `deleted_session`
+    cross_session: str  # a session of A whose machine_id points to a machine of B
+    foreign_machine: str  # that machine of B
+    foreign_lab: str  # a lab of B whose patient_id points to `patient` (of A)
+
+
+@pytest.fixture(scope="module")
+async def private_world(
+    dialect: str, make_database: Callable[[str], URL]
+) -> AsyncIterator[tuple[World, Changes]]:
+    url = make_database(dialect)
+    await upgrade_async(url)
+    engine = create_engine(url)
+    app = create_app(database_url=url, auth=AUTH)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        await seed_database(
+            engine, SeedOptions(organizations=2, patients_per_org=8, months=2, seed=3)
+        )
+        a, b = await _tenants(engine)
+        changes = await _change(engine, a.organization_id, b.organization_id)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        ):
+            yield World(engine, http, a, b), changes
+    finally:
+        await engine.dispose()
+
+
+async def _sessions_by_patient(engine: AsyncEngine, organization_id: str) -> dict[str, list[Any]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(DialysisSession.id, DialysisSession.patient_id, DialysisSession.machine_id)
+            .where(
+                DialysisSession.organization_id == organization_id,
+                DialysisSession.deleted_at.is_(None),
+            )
+            .order_by(DialysisSession.session_date.desc(), DialysisSession.id)
+        )
+        grouped: dict[str, list[Any]] = {}
+        for row in rows:
+            grouped.setdefault(row.patient_id, []).append(row)
+        return grouped
+
+
+async def _change(engine: AsyncEngine, org_a: str, org_b: str) -> Changes:
+    """Soft-delete a patient and a session of A, and point rows across organizations."""
+    sessions = await _sessions_by_patient(engine, org_a)
+    candidates = sorted(
+        (p for p, rows in sessions.items() if len(rows) >= 3 and rows[0].machine_id),
+        key=lambda p: len(sessions[p]),
+    )
+    assert len(candidates) >= 2, "the seed gave too few dialysis patients"
+    deleted_patient, patient = candidates[0], candidates[-1]
+    deleted_session = sessions[patient][0]
+    cross_session = sessions[patient][1].id
+    now = dt.datetime.now(dt.UTC)
+    async with engine.begin() as conn:
+        foreign_machine = (
+            await conn.scalars(
+                select(DialysisMachine.id).where(DialysisMachine.organization_id == org_b).limit(1)
+            )
+        ).one()
+        foreign_lab = (
+            await conn.scalars(
+                select(DialysisLab.id).where(DialysisLab.organization_id == org_b).limit(1)
+            )
+        ).one()
+        await conn.execute(
+            update(Patient).where(Patient.id == deleted_patient).values(deleted_at=now)
+        )
+        await conn.execute(
+            update(DialysisSession)
+            .where(DialysisSession.id == deleted_session.id)
+            .values(deleted_at=now)
+        )
+        await conn.execute(
+            update(DialysisSession)
+            .where(DialysisSession.id == cross_session)
+            .values(machine_id=foreign_machine)
+        )
+        await conn.execute(
+            update(DialysisLab).where(DialysisLab.id == foreign_lab).values(patient_id=patient)
+        )
+    return Changes(
+        deleted_patient=deleted_patient,
+        deleted_session=deleted_session.id,
+        patient=patient,
+        machine=deleted_session.machine_id,
+        cross_session=cross_session,
+        foreign_machine=foreign_machine,
+        foreign_lab=foreign_lab,
+    )
+
+
+async def test_a_soft_deleted_patient_vanishes_from_lists_ids_and_relations(
+    private_world: tuple[World, Changes],
+) -> None:
+    world, changes = private_world
+    gid = encode("Patient", changes.deleted_patient)
+    data = await world.gql(
+        world.a,
+        "query($id: ID!) { patients(limit: 500) { id } patient(id: $id) { id }"
+        " node(id: $id) { id } nodes(ids: [$id]) { id }"
+        " dialysisSessions(limit: 500) { patientId patient { id } } }",
+        {"id": gid},
+    )
+    assert gid not in {p["id"] for p in data["patients"]}
+    assert (data["patient"], data["node"], data["nodes"]) == (None, None, [None])
+    orphans = [s for s in data["dialysisSessions"] if s["patientId"] == gid]
+    assert orphans, "the deleted patient's sessions should still be listed (they are not deleted)"
+    assert all(s["patient"] is None for s in orphans), "a nested relation served a deleted patient"
+
+
+async def test_a_soft_deleted_session_vanishes_from_lists_ids_and_relations(
+    private_world: tuple[World, Changes],
+) -> None:
+    world, changes = private_world
+    gid = encode("DialysisSession", changes.deleted_session)
+    data = await world.gql(
+        world.a,
+        "query($id: ID!, $patient: ID!, $machine: ID!) {"
+        " dialysisSessions(limit: 500) { id } dialysisSession(id: $id) { id }"
+        " node(id: $id) { id } nodes(ids: [$id]) { id }"
+        " patient(id: $patient) { dialysisSessions(limit: 100) { id } }"
+        " dialysisMachine(id: $machine) { dialysisSessions(limit: 100) { id } } }",
+        {
+            "id": gid,
+            "patient": encode("Patient", changes.patient),
+            "machine": encode("DialysisMachine", changes.machine),
+        },
+    )
+    assert gid not in {s["id"] for s in data["dialysisSessions"]}
+    assert (data["dialysisSession"], data["node"], data["nodes"]) == (None, None, [None])
+    nested = {s["id"] for s in data["patient"]["dialysisSessions"]}
+    assert gid not in nested
+    assert gid not in {s["id"] for s in data["dialysisMachine"]["dialysisSessions"]}
+    expected = await _sessions_by_patient(world.engine, world.a.organization_id)
+    assert nested == {encode("DialysisSession", r.id) for r in expected[changes.patient]}
+
+
+async def test_hidden_rows_do_not_take_places_in_a_per_parent_page(
+    private_world: tuple[World, Changes],
+) -> None:
+    """The deleted session was the patient's newest: `limit: 1` must give the next one, and the
+    foreign lab must not use up a place of the patient's labs."""
+    world, changes = private_world
+    async with world.engine.connect() as conn:
+        labs = set(
+            await conn.scalars(
+                select(DialysisLab.id).where(
+                    DialysisLab.organization_id == world.a.organization_id,
+                    DialysisLab.patient_id == changes.patient,
+                    DialysisLab.deleted_at.is_(None),
+                )
+            )
+        )
+    data = await world.gql(
+        world.a,
+        "query($id: ID!, $labs: Int!) { patient(id: $id) { dialysisSessions(limit: 1) { id }"
+        " first: dialysisSessions(limit: 1, offset: 0) { id }"
+        " second: dialysisSessions(limit: 1, offset: 1) { id }"
+        " dialysisLabs(limit: $labs) { id } } }",
+        {"id": encode("Patient", changes.patient), "labs": max(1, len(labs))},
+    )
+    visible = (await _sessions_by_patient(world.engine, world.a.organization_id))[changes.patient]
+    patient = data["patient"]
+    assert patient["dialysisSessions"] == [{"id": encode("DialysisSession", visible[0].id)}], (
+        "a soft-deleted row used up the first place of the per-parent window"
+    )
+    assert patient["first"] == patient["dialysisSessions"]
+    assert patient["second"] == [{"id": encode("DialysisSession", visible[1].id)}]
+    assert {lab["id"] for lab in patient["dialysisLabs"]} == {
+        encode("DialysisLab", i) for i in labs
+    }, "B's lab pointing to A's patient is served, or took one of the patient's places"
+
+
+async def test_references_across_organizations_resolve_to_nothing(
+    private_world: tuple[World, Changes],
+) -> None:
+    world, changes = private_world
+    session = await world.gql(
+        world.a,
+        "query($id: ID!) { dialysisSession(id: $id) { machine { id serialNumber } } }",
+        {"id": encode("DialysisSession", changes.cross_session)},
+    )
+    assert session["dialysisSession"] == {"machine": None}, "A's session served B's machine"
+    from_b = await world.gql(
+        world.b,
+        "query($m: ID!, $lab: ID!) {"
+        " dialysisMachine(id: $m) { dialysisSessions(limit: 100) { id } }"
+        " dialysisLab(id: $lab) { patient { id lastName } } }",
+        {
+            "m": encode("DialysisMachine", changes.foreign_machine),
+            "lab": encode("DialysisLab", changes.foreign_lab),
+        },
+    )
+    assert encode("DialysisSession", changes.cross_session) not in {
+        s["id"] for s in from_b["dialysisMachine"]["dialysisSessions"]
+    }, "B's machine listed A's session"
+    assert from_b["dialysisLab"] == {"patient": None}, "B's lab served A's patient"
+    nested = await world.gql(
+        world.a,
+        f"{{ patients(limit: {ROOT_LIMIT}) {{ {leaf('Patient')}"
+        f" dialysisLabs(limit: 100) {{ {leaf('DialysisLab')} }}"
+        f" dialysisSessions(limit: 100) {{ {leaf('DialysisSession')}"
+        f" machine {{ {leaf('DialysisMachine')} }} }} }} }}",
+    )
+    assert check_tree(nested, world.a) > 0
