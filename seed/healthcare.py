@@ -107,7 +107,7 @@ def _patient_info(ctx: OrgContext, rng: random.Random, index: int) -> PatientInf
         weight=weight,
         height=round(height, 1),
         email=None,
-        first_day=max(ctx.start, registered.date()),
+        first_day=max(ctx.start, registered.date() + dt.timedelta(days=1)),
         conditions=conditions,
         programs=_programs(rng, age, conditions),
     )

@@ -8,8 +8,9 @@ and can simply be re-run. Only counts and step names are reported, never row con
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -76,7 +77,7 @@ async def seed_database(
     engine: AsyncEngine, options: SeedOptions, progress: Progress | None = None
 ) -> SeedReport:
     """Generate `options` worth of data into `engine`'s database, which must be empty."""
-    options.validate()
+    options = dataclasses.replace(options.validate(), as_of=options.last_day)  # one "today"
     try:
         await check_ready(engine)
     except DatabaseNotMigrated as exc:
@@ -96,20 +97,37 @@ async def seed_database(
         if conn.dialect.name == "sqlite":  # random UUID keys: keep index pages in memory
             await conn.exec_driver_sql("PRAGMA cache_size=-262144")
         writer = BatchWriter(conn)
-        for item in core.platform(options, hashes):
-            writer.add(*item)
-        taken: set[str] = set()
-        guest: str | None = None
-        for index in range(options.organizations):
-            ctx = core.new_organization(options, index, fake, hashes, taken)
-            steps: list[tuple[str, Iterator[Item]]] = [("staff", core.generate(ctx, guest))]
-            steps += [(_label(domain), domain.generate(ctx)) for domain in DOMAINS]
-            for name, items in steps:
-                await _consume(writer, items, tracker, name, ctx)
-            await writer.apply_patches()
-            guest = ctx.staff["cardiologist"][0]
-        await writer.flush()
+        # PostgreSQL: multi-row INSERT ... VALUES instead of one statement per row (what
+        # psycopg2's executemany_mode does), a quarter faster. SQLite gains little from it and
+        # caches the large statements, so it keeps executemany. Restored afterwards.
+        dialect = conn.dialect
+        previous = dialect.use_insertmanyvalues_wo_returning
+        dialect.use_insertmanyvalues_wo_returning = dialect.name == "postgresql"
+        try:
+            await _generate(writer, options, fake, hashes, tracker)
+        finally:
+            await writer.settle()
+            dialect.use_insertmanyvalues_wo_returning = previous
     return SeedReport(dict(sorted(writer.counts.items())), time.perf_counter() - started)
+
+
+async def _generate(
+    writer: BatchWriter, options: SeedOptions, fake: Faker, hashes: Sequence[str], tracker: _Tracker
+) -> None:
+    for item in core.platform(options, hashes):
+        writer.add(*item)
+    taken: set[str] = set()
+    guest: str | None = None
+    for index in range(options.organizations):
+        ctx = core.new_organization(options, index, fake, hashes, taken)
+        steps: list[tuple[str, Iterator[Item]]] = [("staff", core.generate(ctx, guest))]
+        steps += [(_label(domain), domain.generate(ctx)) for domain in DOMAINS]
+        for name, items in steps:
+            await _consume(writer, items, tracker, name, ctx)
+        await writer.apply_patches()
+        guest = ctx.staff["cardiologist"][0]
+    await writer.flush()
+    await writer.wait()
 
 
 def _label(domain: ModuleType) -> str:
@@ -122,10 +140,12 @@ async def _consume(
     label = f"{name} (organization {ctx.index + 1}/{ctx.options.organizations})"
     patients = max(1, len(ctx.patients) or ctx.options.patients_per_org)
     done = 0
-    for item in items:
+    for n, item in enumerate(items):
         if type(item) is tuple:
             if writer.add(*item):
                 await writer.flush()
+            elif n % 32 == 0:
+                await asyncio.sleep(0)  # let the write in flight send its next batch
         elif isinstance(item, Tick):
             done += item.n
             tracker.advance(label, name, done / patients)

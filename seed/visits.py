@@ -146,7 +146,7 @@ def _visit(
             "follow_up_date": day + dt.timedelta(days=rng.choice((30, 60, 90))) if past else None,
             "status": "completed" if past else "scheduled",
             **stamps(
-                min(start, ctx.now) - dt.timedelta(days=rng.randint(7, 30)),
+                max(p.registered, min(start, ctx.now) - dt.timedelta(days=rng.randint(7, 30))),
                 start + dt.timedelta(minutes=duration) if past else None,
             ),
         },

@@ -2,11 +2,13 @@
 
 A flush writes every buffer in foreign-key order (`Base.metadata.sorted_tables`), so a row may
 reference any row yielded before it; within a table, rows keep the order they were yielded in.
-Memory stays bounded by the batch size whatever the number of rows generated.
+Writes run in a background task while the next rows are generated (the database works while
+Python computes); at most one write is in flight, so memory stays bounded by two flushes.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from typing import Any
 
@@ -31,6 +33,7 @@ class BatchWriter:
         self._buffers: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
         self._buffered = 0
         self._patches: list[Patch] = []
+        self._writing: asyncio.Task[None] | None = None
 
     def add(self, table: Table, row: dict[str, Any]) -> bool:
         """Buffer one row; True when the buffers are full and `flush()` is due."""
@@ -49,19 +52,37 @@ class BatchWriter:
         self._patches.append(patch)
 
     async def flush(self) -> None:
-        """Write every buffered row, parents before children."""
-        for name in sorted(self._buffers, key=_ORDER.__getitem__):
-            table, rows = self._buffers[name]
+        """Start writing every buffered row, parents before children, once the previous
+        write is done (so rows land in the order they were yielded)."""
+        await self.wait()
+        buffers, self._buffers, self._buffered = self._buffers, {}, 0
+        self._writing = asyncio.create_task(self._write(buffers))
+        await asyncio.sleep(0)  # let the write reach the database before generating on
+
+    async def wait(self) -> None:
+        """Wait for the write in flight, if any (and raise its error)."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
+
+    async def settle(self) -> None:
+        """Let a write in flight end (successfully or not) before the transaction closes."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await asyncio.gather(writing, return_exceptions=True)
+
+    async def _write(self, buffers: dict[str, tuple[Table, list[dict[str, Any]]]]) -> None:
+        for name in sorted(buffers, key=_ORDER.__getitem__):
+            table, rows = buffers[name]
             for start in range(0, len(rows), BATCH_SIZE):
                 batch = _uniform(table, rows[start : start + BATCH_SIZE])
                 await self.conn.execute(insert(table), batch)
             self.counts[name] += len(rows)
-        self._buffers.clear()
-        self._buffered = 0
 
     async def apply_patches(self) -> None:
-        """Flush, then run the buffered updates grouped by table and column set."""
+        """Write everything, then run the buffered updates grouped by table and column set."""
         await self.flush()
+        await self.wait()
         groups: dict[tuple[str, tuple[str, ...]], list[Patch]] = {}
         for item in self._patches:
             groups.setdefault((item.table.name, tuple(sorted(item.values))), []).append(item)
