@@ -93,11 +93,21 @@ def dialect(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+def make_migrated_database(make_database: Callable[[str], URL]) -> Callable[[str], URL]:
+    """A factory of fresh databases of a dialect, migrated to head."""
+
+    def make(dialect: str) -> URL:
+        url = make_database(dialect)
+        upgrade(url)
+        return url
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def migrated_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
     """A database of the current dialect, migrated to head, shared by the run (read-mostly)."""
-    url = make_database(dialect)
-    upgrade(url)
-    return url
+    return make_migrated_database(dialect)
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +118,11 @@ async def migrated_engine(migrated_url: URL) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-def seeded_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+def seeded_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
     """A migrated database of the current dialect holding two organizations of generated data
     (SeedOptions(organizations=2, patients_per_org=8, months=2, seed=7, rpm_readings_per_day=3,
     as_of=2026-10-31)), shared by the run: tests must not change it."""
-    url = make_database(dialect)
-    upgrade(url)
+    url = make_migrated_database(dialect)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, _seed(url)).result()
     return url

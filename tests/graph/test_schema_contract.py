@@ -31,7 +31,6 @@ from graph.schema import schema
 from models.base import Base
 from models.core import Organization, OrganizationMember, User
 from models.database import create_engine, session_factory
-from models.migrate import upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
@@ -270,11 +269,9 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def contract_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+def contract_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
     """A private migrated database (rows are written to it)."""
-    url = make_database(dialect)
-    upgrade(url)
-    return url
+    return make_migrated_database(dialect)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.database import create_engine
-from models.migrate import upgrade
 
 
 @pytest.fixture(scope="session")
@@ -24,11 +23,9 @@ def spec_tables() -> dict[str, SpecTable]:
 
 
 @pytest.fixture(scope="session")
-def private_url(dialect: str, make_database: Callable[[str], URL]) -> URL:
+def private_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
     """A migrated database of the current dialect that only the model tests write to."""
-    url = make_database(dialect)
-    upgrade(url)
-    return url
+    return make_migrated_database(dialect)
 
 
 @pytest.fixture(scope="session")
