@@ -6,29 +6,93 @@ organization-scoped entity, `deleted_at IS NULL` on soft-deletable ones, members
 organization on `users`, and `id = :org` on `organizations`. The criteria reach subqueries,
 relationship loads and aliased entities alike. A tenant session without an organization
 refuses to run (fail closed); system work (migrations, seeding, sign-in) uses plain sessions.
-Writes through a tenant session must carry the session's organization (checked on flush).
+
+Covered, besides the criteria:
+
+- `session.execute()` runs ORM SELECTs only. Anything else is refused: `text()`, Core
+  statements on plain `Table`s (no ORM entity, so no criteria), `from_statement()`, and ORM
+  INSERT/UPDATE/DELETE statements (bulk or upsert writes that no flush check sees).
+- SQL sent on the connection a tenant session checked out (`session.connection()`,
+  `exec_driver_sql`) is refused unless it is an ORM SELECT that went through the criteria
+  above, a statement of the session's own flush, or a SAVEPOINT.
+- Writes go through the unit of work only (the legacy `bulk_*` methods are refused): new
+  organization-scoped rows without an organization get the session's; a row whose
+  organization is or was another one is refused (checked per row after relationships are
+  synchronized, so assigning `row.organization` counts too); `organizations`, `users` and
+  `organization_members` are never created, changed or deleted through a tenant session.
+
+Not covered (system code only, or documented misuse):
+
+- The engine (`session.get_bind()`, `session.bind`) and the raw driver connection: they
+  are not the session's scoped path, and SQL sent through them is not checked.
+- An ORM SELECT that embeds Core pieces: `Model.__table__` columns or joins, `text()` or
+  `literal_column()` fragments, SQL functions that read tables. Criteria attach to ORM
+  entities only; proving such statements scoped would mean walking every statement.
+- SQL run by other listeners while the session flushes (trusted as part of the flush).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, NoReturn
 
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.orm import (
+    Mapper,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    attributes,
+    object_session,
+    with_loader_criteria,
+)
+from sqlalchemy.sql.elements import (
+    ReleaseSavepointClause,
+    RollbackToSavepointClause,
+    SavepointClause,
+)
 
 from models.base import SoftDeleteMixin, TenantMixin
 from models.core import Organization, OrganizationMember, User
 
 TENANT_KEY = "organization_id"
 
+# Execution option set on ORM SELECTs that received the criteria; the value is private to
+# this module, so no caller can mark its own statement as scoped.
+_VETTED_OPTION = "perfex_tenant_scoped"
+_VETTED = object()
+_NO_BULK = "legacy bulk writes skip the tenant checks: add rows to the session instead"
+_SAVEPOINTS = (SavepointClause, RollbackToSavepointClause, ReleaseSavepointClause)
+# Only system work manages tenants, identities and who belongs where.
+_SYSTEM_MANAGED = (Organization, User, OrganizationMember)
+
+# Connections checked out by tenant sessions, to the session holding them.
+_TENANT_CONNECTIONS: weakref.WeakKeyDictionary[Connection, weakref.ref[Session]] = (
+    weakref.WeakKeyDictionary()
+)
+
 
 class TenantScopeError(Exception):
-    """A tenant session was used without an organization, or wrote another tenant's row."""
+    """A tenant session was used without an organization, ran SQL that cannot be scoped to
+    it, or wrote a row it may not write."""
 
 
 class TenantSession(Session):
-    """The sync session class behind tenant-scoped AsyncSessions."""
+    """The sync session class behind tenant-scoped AsyncSessions.
+
+    The legacy bulk methods write without the flush's per-row checks, so they are refused.
+    """
+
+    def bulk_save_objects(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise TenantScopeError(_NO_BULK)
+
+    def bulk_insert_mappings(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise TenantScopeError(_NO_BULK)
+
+    def bulk_update_mappings(self, *_args: Any, **_kwargs: Any) -> NoReturn:
+        raise TenantScopeError(_NO_BULK)
 
 
 def tenant_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -39,20 +103,27 @@ def tenant_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 def organization_of(session: Session) -> str:
+    """The session's organization; fails closed when it has none."""
     organization_id = session.info.get(TENANT_KEY)
     if not isinstance(organization_id, str) or not organization_id:
         raise TenantScopeError("tenant session used without an organization")
     return organization_id
 
 
+# --- reads ---------------------------------------------------------------------------------
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _scope_to_organization(state: ORMExecuteState) -> None:
-    if not state.is_select:
+    org = organization_of(state.session)
+    if not (state.is_select and state.is_orm_statement) or state.is_from_statement:
         if state.is_update or state.is_delete:
             raise TenantScopeError("bulk UPDATE/DELETE is not allowed through a tenant session")
-        return
-    org = organization_of(state.session)
+        raise TenantScopeError(
+            "a tenant session runs ORM SELECTs only (no text(), Core tables or DML statements)"
+        )
     members = select(OrganizationMember.user_id).where(OrganizationMember.organization_id == org)
+    state.update_execution_options(**{_VETTED_OPTION: _VETTED})
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantMixin, lambda cls: cls.organization_id == org, include_aliases=True
@@ -65,14 +136,72 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
     )
 
 
+# --- the session's connection --------------------------------------------------------------
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _remember_connection(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    _TENANT_CONNECTIONS[connection] = weakref.ref(session)
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _forget_connections(session: Session, transaction: SessionTransaction) -> None:
+    """A connection the session was bound to (not checked out) outlives its transaction."""
+    if transaction.parent is None:
+        for connection, owner in list(_TENANT_CONNECTIONS.items()):
+            if owner() is session:
+                _TENANT_CONNECTIONS.pop(connection, None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_raw_sql(
+    conn: Connection,
+    _cursor: Any,
+    _statement: str,
+    _parameters: Any,
+    context: ExecutionContext,
+    _executemany: bool,
+) -> None:
+    """Runs for every statement of every engine: one dictionary lookup when not a tenant's."""
+    owner = _TENANT_CONNECTIONS.get(conn)
+    if owner is None or context.execution_options.get(_VETTED_OPTION) is _VETTED:
+        return
+    session = owner()
+    if session is not None and session._flushing:
+        return
+    compiled = context.compiled
+    if compiled is not None and isinstance(compiled.statement, _SAVEPOINTS):
+        return
+    raise TenantScopeError("SQL on a tenant session's connection must be an ORM SELECT")
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
 @event.listens_for(TenantSession, "before_flush")
-def _refuse_foreign_writes(session: Session, _context: Any, _instances: Any) -> None:
+def _prepare_writes(session: Session, _context: Any, _instances: Any) -> None:
     org = organization_of(session)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, TenantMixin):
-            if obj.organization_id is None and obj in session.new:
-                obj.organization_id = org
-            if obj.organization_id != org:
-                raise TenantScopeError("write to a row of another organization refused")
-        elif isinstance(obj, (User, Organization)) and obj not in session.new:
-            raise TenantScopeError("users and organizations are not written through a tenant")
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, _SYSTEM_MANAGED):
+            raise TenantScopeError(f"{type(obj).__name__} rows are not written by a tenant")
+    for obj in session.new:
+        if isinstance(obj, _SYSTEM_MANAGED):
+            raise TenantScopeError(f"{type(obj).__name__} rows are not written by a tenant")
+        if isinstance(obj, TenantMixin) and obj.organization_id is None:
+            obj.organization_id = org
+
+
+@event.listens_for(TenantMixin, "before_insert", propagate=True)
+@event.listens_for(TenantMixin, "before_update", propagate=True)
+@event.listens_for(TenantMixin, "before_delete", propagate=True)
+def _refuse_foreign_rows(_mapper: Mapper[Any], _connection: Connection, target: Any) -> None:
+    """Checked per row, after foreign keys are synchronized from relationships."""
+    session = object_session(target)
+    if not isinstance(session, TenantSession):
+        return
+    org = organization_of(session)
+    owners = set(attributes.get_history(target, "organization_id").sum())
+    if owners != {org}:
+        raise TenantScopeError("write to a row of another organization refused")
