@@ -7,9 +7,9 @@ import asyncio
 import typer
 
 from cli.output import console, fail
-from models.config import ConfigError, database_url, describe
 from models.database import DatabaseUnavailable, create_engine, current_revision
 from models.migrate import head_revision, upgrade
+from settings import ConfigError, database_url, describe
 
 app = typer.Typer(
     name="perfex-graph",

@@ -9,10 +9,10 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from sqlalchemy.engine import URL
 
 from cli.output import console, fail
-from models.config import ConfigError, database_url, describe
 from models.database import DatabaseNotMigrated, DatabaseUnavailable, create_engine
 from seed.options import SeedOptions, SeedOptionsError, parse_as_of
 from seed.runner import SeedError, SeedReport, seed_database
+from settings import ConfigError, database_url, describe
 
 # Failures a user can fix: one line and exit status 1, never a traceback.
 KNOWN_ERRORS = (SeedOptionsError, SeedError, ConfigError, DatabaseUnavailable, DatabaseNotMigrated)

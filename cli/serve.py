@@ -13,11 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from cli.output import console, fail
-from models.config import ConfigError, database_url, describe
 from models.database import DatabaseUnavailable, create_engine, current_revision, session_factory
 from models.migrate import upgrade
-
-DEMO_SECRET_FILE = ".perfex-demo-secret"  # noqa: S105 (a file name)
+from settings import (
+    DEMO_MAX_TTL_SECONDS,
+    DEMO_SECRET_FILE,
+    ConfigError,
+    auth_settings,
+    database_url,
+    demo_auth_settings,
+    describe,
+)
 
 
 async def _is_empty(url: URL) -> bool:
@@ -69,7 +75,6 @@ async def _demo_clinician(url: URL) -> tuple[str, str]:
 
 def _prepare_demo(url: URL, host: str, port: int) -> None:
     from graph.auth import mint_token
-    from graph.config import DEMO_MAX_TTL_SECONDS, demo_auth_settings
 
     if asyncio.run(_is_empty(url)):
         console.print(f"creating the demo database at {describe(url)} ...")
@@ -110,8 +115,6 @@ def serve(
         if demo:
             _prepare_demo(url, host, port)
         else:
-            from graph.config import auth_settings
-
             auth_settings()  # fail now, with one line, on bad token settings
     except (ConfigError, DatabaseUnavailable, ValueError) as exc:
         raise fail(str(exc)) from None

@@ -9,8 +9,7 @@ from __future__ import annotations
 import typer
 
 from graph.auth import mint_token
-from graph.config import auth_settings
-from models.config import ConfigError
+from settings import ConfigError, auth_settings
 
 
 def token(

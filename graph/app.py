@@ -23,11 +23,10 @@ from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from graph.auth import AuthError, authenticate
-from graph.config import AuthSettings, auth_settings
 from graph.context import Context, build_context, request_id_of
+from graph.errors import ErrorCode
 from graph.graphiql import graphiql_asset_routes, render_graphiql
 from graph.schema import ClinicalSchema, schema
-from models.config import database_url as configured_database_url
 from models.database import (
     DatabaseNotMigrated,
     DatabaseUnavailable,
@@ -36,13 +35,15 @@ from models.database import (
     session_factory,
 )
 from models.tenancy import tenant_session_factory
+from settings import AuthSettings, auth_settings
+from settings import database_url as configured_database_url
 
 logger = logging.getLogger("perfex_graph.app")
 
 MAX_BODY_BYTES = 1_000_000  # a GraphQL document with variables; nothing legitimate is larger
 
 
-def _error_body(message: str, code: str, request_id: str) -> dict[str, Any]:
+def _error_body(message: str, code: ErrorCode, request_id: str) -> dict[str, Any]:
     return {
         "data": None,
         "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}],
@@ -67,7 +68,7 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         if _declared_length(request) > MAX_BODY_BYTES:
-            body = _error_body("Request body too large.", "BAD_USER_INPUT", request_id)
+            body = _error_body("Request body too large.", ErrorCode.BAD_USER_INPUT, request_id)
             await JSONResponse(body, status_code=413)(scope, receive, send)
             return
         state = request.app.state
@@ -84,7 +85,7 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             logger.error(
                 "request %s: database error during sign-in: %s", request_id, type(exc).__name__
             )
-            body = _error_body("Service unavailable.", "SERVICE_UNAVAILABLE", request_id)
+            body = _error_body("Service unavailable.", ErrorCode.SERVICE_UNAVAILABLE, request_id)
             await JSONResponse(body, status_code=503)(scope, receive, send)
             return
         context = build_context(principal, state.tenant_sessions, request_id)

@@ -19,9 +19,9 @@ import jwt
 from sqlalchemy import and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from graph.config import AuthSettings
-from models.config import ConfigError
+from graph.errors import ErrorCode
 from models.core import OrganizationMember, User
+from settings import AuthSettings, ConfigError
 
 # RFC 9068 access token type; portal, refresh or ID tokens carry another typ and are refused.
 TOKEN_TYPE = "at+jwt"  # noqa: S105 (a token type, not a password)
@@ -36,10 +36,10 @@ _COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ROLE = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]{0,63}")
 
-ErrorCode = Literal["UNAUTHENTICATED", "FORBIDDEN"]
-_MESSAGES: dict[str, tuple[int, str]] = {
-    "UNAUTHENTICATED": (401, "Authentication required."),
-    "FORBIDDEN": (403, "Not allowed."),
+AuthErrorCode = Literal[ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN]
+_MESSAGES: dict[ErrorCode, tuple[int, str]] = {
+    ErrorCode.UNAUTHENTICATED: (401, "Authentication required."),
+    ErrorCode.FORBIDDEN: (403, "Not allowed."),
 }
 
 
@@ -50,19 +50,19 @@ class AuthError(Exception):
     contains token content and must not be sent to the client.
     """
 
-    def __init__(self, code: ErrorCode, reason: str) -> None:
-        self.code: ErrorCode = code
+    def __init__(self, code: AuthErrorCode, reason: str) -> None:
+        self.code: AuthErrorCode = code
         self.status, self.message = _MESSAGES[code]
         self.reason = reason
         super().__init__(self.message)
 
 
 def _unauthenticated(reason: str) -> AuthError:
-    return AuthError("UNAUTHENTICATED", reason)
+    return AuthError(ErrorCode.UNAUTHENTICATED, reason)
 
 
 def _forbidden(reason: str) -> AuthError:
-    return AuthError("FORBIDDEN", reason)
+    return AuthError(ErrorCode.FORBIDDEN, reason)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ so they are never logged or returned.
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import traceback
@@ -18,10 +19,26 @@ from graphql import GraphQLError
 logger = logging.getLogger("perfex_graph.errors")
 
 
+class ErrorCode(enum.StrEnum):
+    """Every `extensions.code` the API returns, in GraphQL errors and in HTTP error bodies.
+
+    The values are the stable contract listed in the README; members are `str`s, so they
+    serialize (json, orjson) and compare as the plain code.
+    """
+
+    UNAUTHENTICATED = "UNAUTHENTICATED"  # HTTP 401: missing or invalid token
+    FORBIDDEN = "FORBIDDEN"  # HTTP 403, or an action the caller may not take
+    BAD_USER_INPUT = "BAD_USER_INPUT"  # invalid arguments or an oversized request
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # includes the query limits
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # masked, with the request id
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # HTTP 503: the database is unreachable
+
+
 class ApiError(Exception):
     """An expected failure the client can act on."""
 
-    code = "BAD_USER_INPUT"
+    code: ErrorCode = ErrorCode.BAD_USER_INPUT
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -29,11 +46,11 @@ class ApiError(Exception):
 
 
 class BadUserInput(ApiError):
-    code = "BAD_USER_INPUT"
+    code = ErrorCode.BAD_USER_INPUT
 
 
 class Forbidden(ApiError):
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 def _code_locations(exc: BaseException) -> str:
@@ -53,7 +70,8 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
         # Syntax, validation and limiter errors: safe to show, minus name suggestions.
         parse = error.message.startswith("Syntax Error")
         extensions.setdefault(
-            "code", "GRAPHQL_PARSE_FAILED" if parse else "GRAPHQL_VALIDATION_FAILED"
+            "code",
+            ErrorCode.GRAPHQL_PARSE_FAILED if parse else ErrorCode.GRAPHQL_VALIDATION_FAILED,
         )
         error.message = _SUGGESTION.sub("", error.message)
     elif isinstance(original, ApiError):
@@ -68,5 +86,5 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
             _code_locations(original),
         )
         error.message = "Unexpected error."
-        extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR, "requestId": request_id}
     error.extensions = extensions

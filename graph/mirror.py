@@ -1,34 +1,44 @@
-"""GraphQL object types mirrored from the models by one mechanism.
+"""`@mirrored(Model)`: a visible GraphQL type declaration whose fields come from the model.
 
-Every column becomes a camelCase field of the matching scalar with the column's nullability
-and its spec description (with unit) as the field description; enum columns become GraphQL
-enums; columns marked sensitive in the spec never appear. Scalars resolve by plain attribute
-access. Ids are opaque global IDs (`graph.ids`). Every foreign key adds an object field
-(`session.machine`), and every foreign key into a table other than users/organizations adds a
-list field on the referenced type (`patient.dialysisSessions`, `machine.dialysisSessions`),
-all through the request's dataloaders. Domain code adds computed fields with `@extend(Model)`.
+Each domain declares its types in `graph/<domain>/types.py`:
+
+    @mirrored(models.DialysisSession, order=[desc("session_date")])
+    class DialysisSession:
+        @strawberry.field(description="Weight removed by the session. Unit: kg.")
+        def weight_loss(self) -> float | None: ...
+
+The mirror fills in every column as a camelCase field of the matching scalar, with the
+column's nullability and its spec description (with unit); enum columns become GraphQL enums;
+columns marked sensitive never appear. Scalars resolve by plain attribute access. Ids and
+foreign-key ids are opaque global IDs. Every relationship of the model becomes a field under
+the relationship's own name: many-to-one as an object, one-to-many as a paged list (or a single
+object where the model says `uselist=False`), loaded through the request's dataloaders. The
+declaration pins what must not move by accident (the list order); computed fields are
+ordinary methods of it, and a name that clashes with a mirrored field is an error here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import Column, Table
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, configure_mappers
 from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
+from strawberry.utils.str_converters import to_camel_case
 
-from graph.dataloaders import model_of_table
 from graph.ids import encode
-from graph.naming import camel, enum_value_name, lower_first, pascal, plural, relation_field
+from graph.naming import camel, enum_value_name, pascal, plural
+from graph.ordering import Sort, pin_order
 from graph.pagination import NESTED_DEFAULT, check_page
+from graph.permissions import Roles
 from models.base import Base
-from models.core import Organization, User
 from models.types import kind_of
 
 SCALARS: dict[str, Any] = {
@@ -43,25 +53,48 @@ SCALARS: dict[str, Any] = {
     "json": JSON,
 }
 HIDDEN_COLUMNS = frozenset({"deleted_at", "deleted_by"})  # soft-deleted rows are never served
-NO_REVERSE_LISTS = (User, Organization)  # too wide to list from a user or an organization
-NO_REVERSE_LISTS_FROM = ("AuditEvent",)  # the audit log is not part of a chart
-
 ID_DESCRIPTION = "Opaque global ID of the {}; refetch it with `node(id:)`."
 
 Limit = Annotated[int, strawberry.argument(description="Rows per parent (1 to 100).")]
 Offset = Annotated[int, strawberry.argument(description="Rows to skip per parent.")]
 
-_extensions: dict[type[Base], list[type]] = defaultdict(list)
+
+class MirrorError(TypeError):
+    """A declaration that cannot be mirrored as written (raised at import, never at runtime)."""
 
 
-def extend(model: type[Base]) -> Callable[[type], type]:
-    """Register a class whose strawberry fields are added to the model's mirrored type."""
+@dataclass(frozen=True)
+class Declared:
+    """What the schema knows of a declared type."""
 
-    def register(cls: type) -> type:
-        _extensions[model].append(cls)
-        return cls
+    model: type[Base]
+    type: type
+    order: tuple[Sort, ...]
+    read: Roles | None
 
-    return register
+
+DECLARED: dict[type[Base], Declared] = {}
+_BY_TYPE: dict[type, Declared] = {}
+_BY_NAME: dict[str, Declared] = {}
+
+
+def declaration_of(model: type[Base]) -> Declared:
+    try:
+        return DECLARED[model]
+    except KeyError:
+        raise MirrorError(f"{model.__name__} has no @mirrored declaration") from None
+
+
+def declaration_of_type(type_: type) -> Declared:
+    try:
+        return _BY_TYPE[type_]
+    except KeyError:
+        raise MirrorError(f"{type_.__name__} is not a @mirrored type") from None
+
+
+def declaration_named(type_name: str) -> Declared | None:
+    """The declared type of this GraphQL name (for `node`), if any."""
+    return _BY_NAME.get(type_name)
 
 
 @strawberry.interface(description="An object with an opaque global ID, refetchable by `node`.")
@@ -73,8 +106,10 @@ def _table(model: type[Base]) -> Table:
     return model.__table__  # type: ignore[return-value]
 
 
-def _nullable(annotation: Any, column: Column[Any]) -> Any:
-    return annotation | None if column.nullable else annotation
+def _lazy(model: type[Base]) -> Any:
+    """A reference to the model's declared type, resolved when the schema is built."""
+    module = _table(model).info["module"]
+    return Annotated[model.__name__, strawberry.lazy(f"graph.{module}.types")]
 
 
 def _global_id(type_name: str, key: str, nullable: bool) -> Callable[..., Any]:
@@ -84,41 +119,6 @@ def _global_id(type_name: str, key: str, nullable: bool) -> Callable[..., Any]:
 
     returns = strawberry.ID | None if nullable else strawberry.ID
     resolve.__annotations__ = {"root": Any, "return": returns}
-    return resolve
-
-
-def _to_one(target: type[Base], key: str, types: dict[type[Base], type]) -> Callable[..., Any]:
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        value = getattr(root, key)
-        return None if value is None else await info.context.loaders.by_id(target).load(value)
-
-    resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": types[target] | None}
-    return resolve
-
-
-def _to_many(child: type[Base], key: str, types: dict[type[Base], type]) -> Callable[..., Any]:
-    async def resolve(
-        root: Any, info: strawberry.Info, limit: int = NESTED_DEFAULT, offset: int = 0
-    ) -> Any:
-        check_page(limit, offset, nested=True)
-        return await info.context.loaders.by_foreign_key(child, key, limit, offset).load(root.id)
-
-    resolve.__annotations__ = {
-        "root": Any,
-        "info": strawberry.Info,
-        "limit": Limit,
-        "offset": Offset,
-        "return": list[types[child]],  # type: ignore[valid-type]
-    }
-    return resolve
-
-
-def _to_unique(child: type[Base], key: str, types: dict[type[Base], type]) -> Callable[..., Any]:
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        rows = await info.context.loaders.by_foreign_key(child, key, 1).load(root.id)
-        return rows[0] if rows else None
-
-    resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": types[child] | None}
     return resolve
 
 
@@ -143,106 +143,174 @@ def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:
         if column.primary_key or column.foreign_keys:
             target = type_name
             if column.foreign_keys:
-                target = model_of_table(next(iter(column.foreign_keys)).column.table).__name__
+                target = _target_of(model, column).__name__
             resolver = _global_id(target, key, bool(column.nullable))
             namespace[key] = strawberry.field(resolver=resolver, **options)
             continue
         kind = kind_of(column.type)
         scalar = _enum(type_name, column) if kind == "enum" else SCALARS[kind]
-        annotations[key] = _nullable(scalar, column)
+        annotations[key] = scalar | None if column.nullable else scalar
         namespace[key] = strawberry.field(**options)
 
 
-def _is_unique_per_parent(child: type[Base], column: Column[Any]) -> bool:
-    table: Table = child.__table__  # type: ignore[assignment]
-    for index in table.indexes:
-        names = [c.name for c in index.columns]
-        if index.unique and names in ([column.name], ["organization_id", column.name]):
-            return True
-    return False
+def _target_of(model: type[Base], column: Column[Any]) -> type[Base]:
+    referred = next(iter(column.foreign_keys)).column.table
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is referred:
+            return mapper.class_  # type: ignore[no-any-return]
+    raise MirrorError(f"{model.__name__}.{column.name} refers to an unmapped table")
 
 
-def _relation_fields(model: type[Base], types: dict[type[Base], type]) -> dict[str, Any]:
-    """Object fields for the model's own foreign keys."""
-    fields: dict[str, Any] = {}
-    for column in _table(model).columns:
-        if not column.foreign_keys or column.name in HIDDEN_COLUMNS:
-            continue
-        target = model_of_table(next(iter(column.foreign_keys)).column.table)
-        key = model.__mapper__.get_property_by_column(column).key
-        name = relation_field(column.name)
-        fields[f"rel_{name}"] = strawberry.field(
-            resolver=_to_one(target, key, types),
-            name=name,
-            description=f"The {target.__name__} that `{camel(column.name)}` refers to.",
+def _to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
+    target: type[Base] = relation.mapper.class_
+    (column,) = relation.local_columns
+    key = relation.parent.get_property_by_column(column).key
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        value = getattr(root, key)
+        return None if value is None else await info.context.loaders.by_id(target).load(value)
+
+    resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": _lazy(target) | None}
+    return strawberry.field(
+        resolver=resolve,
+        name=camel(relation.key),
+        description=f"The {target.__name__} that `{camel(column.name)}` refers to.",
+    )
+
+
+def _to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
+    child: type[Base] = relation.mapper.class_
+    parent_name = relation.parent.class_.__name__
+    loader_key = (child, str(relation.back_populates))
+    (column,) = relation.remote_side
+    fk_name = camel(column.name)
+    if not relation.uselist:
+
+        async def resolve_one(root: Any, info: strawberry.Info) -> Any:
+            rows = await info.context.loaders.by_relation(loader_key, 1).load(root.id)
+            return rows[0] if rows else None
+
+        resolve_one.__annotations__ = {
+            "root": Any,
+            "info": strawberry.Info,
+            "return": _lazy(child) | None,
+        }
+        description = f"The {child.__name__} whose `{fk_name}` is this {parent_name}."
+        return strawberry.field(
+            resolver=resolve_one, name=camel(relation.key), description=description
         )
-    return fields
+
+    async def resolve(
+        root: Any, info: strawberry.Info, limit: int = NESTED_DEFAULT, offset: int = 0
+    ) -> Any:
+        check_page(limit, offset, nested=True)
+        return await info.context.loaders.by_relation(loader_key, limit, offset).load(root.id)
+
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": strawberry.Info,
+        "limit": Limit,
+        "offset": Offset,
+        "return": list[_lazy(child)],  # type: ignore[misc]
+    }
+    description = f"{plural(child.__name__)} whose `{fk_name}` is this {parent_name}, newest first."
+    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
 
 
-def _reverse_fields(types: dict[type[Base], type]) -> dict[type[Base], dict[str, Any]]:
-    """List (or single, where unique) fields on each referenced type."""
-    found: dict[type[Base], dict[str, Any]] = defaultdict(dict)
-    edges = []
-    for child in types:
-        if child.__name__ in NO_REVERSE_LISTS_FROM:
+def _position(model: type[Base], column: Any) -> int:
+    return [c.name for c in _table(model).columns].index(column.name)
+
+
+def _relation_fields(model: type[Base], namespace: dict[str, Any]) -> None:
+    """Many-to-one relationships in column order, then one-to-many ones by child type."""
+    to_one: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
+    to_many: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
+    for relation in model.__mapper__.relationships:
+        if relation.direction is RelationshipDirection.MANYTOONE:
+            (column,) = relation.local_columns
+            if column.name not in HIDDEN_COLUMNS:
+                to_one.append((("", _position(model, column)), relation))
+        elif relation.direction is RelationshipDirection.ONETOMANY:
+            child = relation.mapper.class_
+            (column,) = relation.remote_side
+            to_many.append(((child.__name__, _position(child, column)), relation))
+        else:
+            raise MirrorError(f"{model.__name__}.{relation.key}: many-to-many is not mirrored")
+    for _key, relation in sorted(to_one, key=lambda item: item[0]):
+        namespace[f"rel_{relation.key}"] = _to_one(relation)
+    for _key, relation in sorted(to_many, key=lambda item: item[0]):
+        namespace[f"rel_{relation.key}"] = _to_many(relation)
+
+
+def _graphql_names(namespace: dict[str, Any]) -> set[str]:
+    return {
+        value.graphql_name or to_camel_case(name)
+        for name, value in namespace.items()
+        if isinstance(value, StrawberryField)
+    } | {"id"}
+
+
+def _add_declared(declaration: type, namespace: dict[str, Any]) -> None:
+    """The declaration's own members; a field named like a mirrored one is refused."""
+    taken = _graphql_names(namespace)
+    for name, value in vars(declaration).items():
+        if name in ("__dict__", "__weakref__", "__annotations__"):
             continue
-        for column in _table(child).columns:
-            if not column.foreign_keys or column.name in HIDDEN_COLUMNS:
-                continue
-            parent = model_of_table(next(iter(column.foreign_keys)).column.table)
-            if parent not in NO_REVERSE_LISTS:
-                edges.append((child, column, parent))
-    per_pair: dict[tuple[type[Base], type[Base]], int] = defaultdict(int)
-    for child, _column, parent in edges:
-        per_pair[(child, parent)] += 1
-    for child, column, parent in edges:
-        key = child.__mapper__.get_property_by_column(column).key
-        unique = _is_unique_per_parent(child, column)
-        name = lower_first(child.__name__ if unique else plural(child.__name__))
-        if per_pair[(child, parent)] > 1:
-            name += "By" + pascal(relation_field(column.name))
-        make = _to_unique if unique else _to_many
-        found[parent][f"rev_{name}"] = strawberry.field(
-            resolver=make(child, key, types),
-            name=name,
-            description=(
-                f"The {child.__name__} whose `{camel(column.name)}` is this {parent.__name__}."
-                if unique
-                else f"{plural(child.__name__)} whose `{camel(column.name)}` is this "
-                f"{parent.__name__}, newest first."
-            ),
-        )
-    return found
+        if isinstance(value, StrawberryField):
+            graphql_name = value.graphql_name or to_camel_case(name)
+            if graphql_name in taken or name in namespace:
+                raise MirrorError(
+                    f"{declaration.__module__}.{declaration.__name__}.{name}: the field "
+                    f"`{graphql_name}` is already mirrored from {declaration.__name__}'s "
+                    "model; rename the computed field"
+                )
+        namespace.setdefault(name, value)
+    for name, annotation in vars(declaration).get("__annotations__", {}).items():
+        if name in namespace["__annotations__"] or to_camel_case(name) in taken:
+            raise MirrorError(f"{declaration.__name__}.{name} clashes with a mirrored field")
+        namespace["__annotations__"][name] = annotation
 
 
-def _extension_fields(model: type[Base], namespace: dict[str, Any]) -> None:
-    for extra in _extensions.get(model, ()):
-        for name, value in vars(extra).items():
-            if isinstance(value, StrawberryField):
-                namespace[name] = value
-        namespace["__annotations__"].update(getattr(extra, "__annotations__", {}))
+def mirrored(
+    model: type[Base], *, order: Sequence[Sort], read: Roles | None = None
+) -> Callable[[type], type]:
+    """Declare the GraphQL type of `model`: named like the model, described by its table
+    comment, listed in `order` (then by id), readable by `read` roles (default: any member)."""
 
-
-def mirror_types(models: list[type[Base]]) -> dict[type[Base], type]:
-    """One strawberry type per model, named like the model, all relations wired."""
-    types: dict[type[Base], type] = {}
-    namespaces: dict[type[Base], dict[str, Any]] = {}
-    for model in models:
-        namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    def declare(declaration: type) -> type:
+        configure_mappers()
+        if declaration.__name__ != model.__name__:
+            raise MirrorError(f"declare {model.__name__} as `class {model.__name__}`")
+        if model in DECLARED:
+            raise MirrorError(f"{model.__name__} is declared twice")
+        namespace: dict[str, Any] = {
+            "__annotations__": {},
+            "__module__": declaration.__module__,
+            "__qualname__": declaration.__qualname__,
+            "__doc__": declaration.__doc__,
+        }
         _column_fields(model, namespace)
-        namespace["is_type_of"] = classmethod(lambda cls, obj, _info, m=model: isinstance(obj, m))
-        namespaces[model] = namespace
-        types[model] = type(model.__name__, (Node,), namespace)
-    reverse = _reverse_fields(types)
-    for model, cls in types.items():
-        extra = {**_relation_fields(model, types), **reverse.get(model, {})}
-        for name, value in extra.items():
-            setattr(cls, name, value)
-        _extension_fields(model, namespaces[model])
-        for name, value in namespaces[model].items():
-            if isinstance(value, StrawberryField) and name not in cls.__dict__:
-                setattr(cls, name, value)
-        cls.__annotations__.update(namespaces[model]["__annotations__"])
-        table: Table = model.__table__  # type: ignore[assignment]
-        strawberry.type(cls, name=model.__name__, description=table.comment)
-    return types
+        _relation_fields(model, namespace)
+        _add_declared(declaration, namespace)
+        namespace["is_type_of"] = classmethod(lambda cls, obj, _info: isinstance(obj, model))
+        bases = tuple(base for base in declaration.__bases__ if base is not object)
+        cls = type(declaration.__name__, (*bases, Node), namespace)
+        pin_order(model, order)
+        typed = strawberry.type(cls, name=model.__name__, description=_table(model).comment)
+        declared = Declared(model=model, type=typed, order=tuple(order), read=read)
+        DECLARED[model] = _BY_TYPE[typed] = _BY_NAME[model.__name__] = declared
+        return typed
+
+    return declare
+
+
+__all__ = [
+    "DECLARED",
+    "Declared",
+    "MirrorError",
+    "Node",
+    "declaration_named",
+    "declaration_of",
+    "declaration_of_type",
+    "mirrored",
+]

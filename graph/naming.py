@@ -37,9 +37,3 @@ def enum_value_name(value: str, column: str) -> str:
     if not re.match(r"[A-Z_]", name):
         name = f"{column.split('_')[-1].upper()}_{name}"
     return name
-
-
-def relation_field(column: str) -> str:
-    """The object field for a foreign key column: `machine_id` -> `machine`,
-    `created_by` -> `createdByUser` (mirrors the relationship names of the models)."""
-    return camel(column[: -len("_id")] if column.endswith("_id") else f"{column}_user")

@@ -1,6 +1,10 @@
-"""The schema: mirrored types, the root Query, and the request-independent limits.
+"""The schema: the domains' root fields and types, and the request-independent limits.
 
-`perfex-graph export-schema` prints it into `schema.graphql`, the reviewed contract.
+Each domain package (`graph/<domain>/`) declares its types, loaders and root fields; this
+module merges the domains' root fields (`graph.wiring.domain_roots`) into one `Query` (and
+one `Mutation` once a domain has `mutations.py`), and checks at build that
+every model has a declaration and every relation its named loader, so a gap fails at import,
+not in a request. `perfex-graph export-schema` prints the schema into `schema.graphql`.
 """
 
 from __future__ import annotations
@@ -18,16 +22,19 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 
+from graph.core.me import MeQuery
 from graph.errors import classify
-from graph.mirror import mirror_types
-from graph.queries import build_query
-from models.base import Base
+from graph.node import NodeQuery
+from graph.wiring import check_wiring, domain_roots
 
 MAX_DEPTH = 8
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 CACHE_SIZE = 256
+
+FIRST_FIELDS = ("me", "node", "nodes")
 
 
 class ClinicalSchema(strawberry.Schema):
@@ -44,9 +51,33 @@ class ClinicalSchema(strawberry.Schema):
             classify(error, request_id)
 
 
+def build_query() -> type:
+    """One `Query` with every domain's root fields: `me`, `node`, `nodes` first, then by
+    name, so the Docs explorer lists a type's two root fields together."""
+    roots = (MeQuery, NodeQuery, *domain_roots("Query"))
+    query = strawberry.type(
+        type("Query", tuple(reversed(roots)), {}),
+        description="Read access to one organization's clinical data.",
+    )
+    definition = get_object_definition(query, strict=True)
+
+    def position(field: Any) -> tuple[int, str, bool]:
+        name = field.graphql_name or field.python_name
+        if name in FIRST_FIELDS:
+            return FIRST_FIELDS.index(name), "", False
+        listed = isinstance(field.type, StrawberryList)
+        of_type = field.type.of_type if listed else field.type
+        if isinstance(of_type, StrawberryOptional):
+            of_type = of_type.of_type
+        return len(FIRST_FIELDS), of_type.__name__, listed
+
+    definition.fields.sort(key=position)
+    return query
+
+
 def build_schema() -> ClinicalSchema:
-    models = sorted((m.class_ for m in Base.registry.mappers), key=lambda m: m.__name__)
-    types = mirror_types(models)
+    query = build_query()
+    types = check_wiring()
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
@@ -54,9 +85,14 @@ def build_schema() -> ClinicalSchema:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
+    mutations = domain_roots("Mutation")
+    mutation = (
+        strawberry.type(type("Mutation", tuple(reversed(mutations)), {})) if mutations else None
+    )
     return ClinicalSchema(
-        query=build_query(types),
-        types=list(types.values()),
+        query=query,
+        mutation=mutation,
+        types=types,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )

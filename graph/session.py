@@ -17,14 +17,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.tenancy import TENANT_KEY
 
 
+class RequestFinished(RuntimeError):
+    """A statement was attempted after the request's database access was closed."""
+
+
 class RequestDatabase:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], organization_id: str) -> None:
         self._sessions = sessions
         self._organization_id = organization_id
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        self._closed = False
 
     def _open(self) -> AsyncSession:
+        if self._closed:
+            # A loader batch scheduled by a request that has already answered (its other
+            # fields failed): refuse, so no connection is opened that nobody would close.
+            raise RequestFinished("the request is over; no new statement may run")
         if self._session is None:
             self._session = self._sessions(info={TENANT_KEY: self._organization_id})
         return self._session
@@ -42,6 +51,7 @@ class RequestDatabase:
             return result.all()
 
     async def close(self) -> None:
+        self._closed = True
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()

@@ -9,8 +9,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import models
-from models.config import database_url
 from models.database import create_engine
+from settings import database_url
 
 config = context.config
 target_metadata = models.Base.metadata

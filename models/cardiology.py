@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -108,7 +108,12 @@ class CardiologyProfile(SoftDeletableRecord):
     )
     cardiac_history: Mapped[str | None] = c.text(description="Free-text cardiac history.")
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("cardiology_profile", lazy="raise", uselist=False),
+    )
 
 
 class Ecg(SoftDeletableRecord):
@@ -206,12 +211,20 @@ class Ecg(SoftDeletableRecord):
         "users", required=True, description="User who created the record."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient", foreign_keys=[patient_id], lazy="raise", backref=backref("ecgs", lazy="raise")
+    )
     examination: Mapped[Examination | None] = relationship(
-        "Examination", foreign_keys=[examination_id], lazy="raise"
+        "Examination",
+        foreign_keys=[examination_id],
+        lazy="raise",
+        backref=backref("ecgs", lazy="raise"),
     )
     consultation: Mapped[Consultation | None] = relationship(
-        "Consultation", foreign_keys=[consultation_id], lazy="raise"
+        "Consultation",
+        foreign_keys=[consultation_id],
+        lazy="raise",
+        backref=backref("ecgs", lazy="raise"),
     )
     performed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[performed_by], lazy="raise"
@@ -361,12 +374,23 @@ class Echocardiogram(SoftDeletableRecord):
         "users", required=True, description="User who created the record."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("echocardiograms", lazy="raise"),
+    )
     examination: Mapped[Examination | None] = relationship(
-        "Examination", foreign_keys=[examination_id], lazy="raise"
+        "Examination",
+        foreign_keys=[examination_id],
+        lazy="raise",
+        backref=backref("echocardiograms", lazy="raise"),
     )
     consultation: Mapped[Consultation | None] = relationship(
-        "Consultation", foreign_keys=[consultation_id], lazy="raise"
+        "Consultation",
+        foreign_keys=[consultation_id],
+        lazy="raise",
+        backref=backref("echocardiograms", lazy="raise"),
     )
     sonographer_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[sonographer], lazy="raise"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -63,7 +63,10 @@ class ClinicalAiSession(SoftDeletableRecord):
     )
 
     patient: Mapped[Patient | None] = relationship(
-        "Patient", foreign_keys=[patient_id], lazy="raise"
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("clinical_ai_sessions", lazy="raise"),
     )
     user: Mapped[User] = relationship("User", foreign_keys=[user_id], lazy="raise")
 
@@ -178,9 +181,17 @@ class CdssRecommendation(SoftDeletableRecord):
         description="After this instant the recommendation is no longer relevant."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("cdss_recommendations", lazy="raise"),
+    )
     consultation: Mapped[Consultation | None] = relationship(
-        "Consultation", foreign_keys=[consultation_id], lazy="raise"
+        "Consultation",
+        foreign_keys=[consultation_id],
+        lazy="raise",
+        backref=backref("cdss_recommendations", lazy="raise"),
     )
     acknowledged_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[acknowledged_by], lazy="raise"

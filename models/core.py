@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import GlobalRecord, TenantRecord
@@ -142,4 +142,6 @@ class UserRole(TenantRecord):
     role_id: Mapped[str] = c.ref("roles", on_delete="cascade", required=True)
 
     user: Mapped[User] = relationship("User", foreign_keys=[user_id], lazy="raise")
-    role: Mapped[Role] = relationship("Role", foreign_keys=[role_id], lazy="raise")
+    role: Mapped[Role] = relationship(
+        "Role", foreign_keys=[role_id], lazy="raise", backref=backref("user_roles", lazy="raise")
+    )

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from models.config import describe
+from settings import describe
 
 
 class DatabaseUnavailable(Exception):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord, TenantRecord
@@ -77,7 +77,12 @@ class DialysisProfile(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("dialysis_profile", lazy="raise", uselist=False),
+    )
     created_by_user: Mapped[User] = relationship("User", foreign_keys=[created_by], lazy="raise")
 
 
@@ -166,15 +171,29 @@ class DialysisSession(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("dialysis_sessions", lazy="raise"),
+    )
     machine: Mapped[DialysisMachine | None] = relationship(
-        "DialysisMachine", foreign_keys=[machine_id], lazy="raise"
+        "DialysisMachine",
+        foreign_keys=[machine_id],
+        lazy="raise",
+        backref=backref("dialysis_sessions", lazy="raise"),
     )
     prescription: Mapped[DialysisPrescription | None] = relationship(
-        "DialysisPrescription", foreign_keys=[prescription_id], lazy="raise"
+        "DialysisPrescription",
+        foreign_keys=[prescription_id],
+        lazy="raise",
+        backref=backref("dialysis_sessions", lazy="raise"),
     )
     slot: Mapped[DialysisSessionSlot | None] = relationship(
-        "DialysisSessionSlot", foreign_keys=[slot_id], lazy="raise"
+        "DialysisSessionSlot",
+        foreign_keys=[slot_id],
+        lazy="raise",
+        backref=backref("dialysis_sessions", lazy="raise"),
     )
     primary_nurse: Mapped[User | None] = relationship(
         "User", foreign_keys=[primary_nurse_id], lazy="raise"
@@ -285,7 +304,12 @@ class DialysisLab(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("dialysis_labs", lazy="raise"),
+    )
     reviewed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[reviewed_by], lazy="raise"
     )
@@ -351,7 +375,12 @@ class DialysisPrescription(SoftDeletableRecord):
     )
     notes: Mapped[str | None] = c.text()
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("dialysis_prescriptions", lazy="raise"),
+    )
     prescribed_by_user: Mapped[User] = relationship(
         "User", foreign_keys=[prescribed_by], lazy="raise"
     )
@@ -360,6 +389,7 @@ class DialysisPrescription(SoftDeletableRecord):
         foreign_keys=[superseded_by_id],
         lazy="raise",
         remote_side="DialysisPrescription.id",
+        backref=backref("dialysis_prescriptions", lazy="raise"),
     )
 
 

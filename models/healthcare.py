@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -150,7 +150,12 @@ class Consultation(SoftDeletableRecord):
         ("scheduled", "in_progress", "completed", "cancelled", "no_show"), default="scheduled"
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("consultations", lazy="raise"),
+    )
     doctor: Mapped[User | None] = relationship("User", foreign_keys=[doctor_id], lazy="raise")
 
 
@@ -215,9 +220,17 @@ class Examination(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("examinations", lazy="raise"),
+    )
     consultation: Mapped[Consultation | None] = relationship(
-        "Consultation", foreign_keys=[consultation_id], lazy="raise"
+        "Consultation",
+        foreign_keys=[consultation_id],
+        lazy="raise",
+        backref=backref("examinations", lazy="raise"),
     )
     performed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[performed_by], lazy="raise"
@@ -309,7 +322,12 @@ class Appointment(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("appointments", lazy="raise"),
+    )
     provider: Mapped[User | None] = relationship("User", foreign_keys=[provider_id], lazy="raise")
     confirmed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[confirmed_by], lazy="raise"
@@ -322,8 +340,13 @@ class Appointment(SoftDeletableRecord):
         foreign_keys=[rescheduled_from_id],
         lazy="raise",
         remote_side="Appointment.id",
+        backref=backref("appointments_by_rescheduled_from", lazy="raise"),
     )
     rescheduled_to: Mapped[Appointment | None] = relationship(
-        "Appointment", foreign_keys=[rescheduled_to_id], lazy="raise", remote_side="Appointment.id"
+        "Appointment",
+        foreign_keys=[rescheduled_to_id],
+        lazy="raise",
+        remote_side="Appointment.id",
+        backref=backref("appointments_by_rescheduled_to", lazy="raise"),
     )
     created_by_user: Mapped[User] = relationship("User", foreign_keys=[created_by], lazy="raise")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -152,7 +152,12 @@ class ImagingAnalysis(SoftDeletableRecord):
         "users", required=True, description="User who created the record."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("imaging_analyses", lazy="raise"),
+    )
     technician: Mapped[User | None] = relationship(
         "User", foreign_keys=[technician_id], lazy="raise"
     )
@@ -164,6 +169,7 @@ class ImagingAnalysis(SoftDeletableRecord):
         foreign_keys=[compared_to_id],
         lazy="raise",
         remote_side="ImagingAnalysis.id",
+        backref=backref("imaging_analyses", lazy="raise"),
     )
     signed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[signed_by], lazy="raise"
@@ -248,7 +254,10 @@ class ImagingReport(SoftDeletableRecord):
     )
 
     imaging_analysis: Mapped[ImagingAnalysis] = relationship(
-        "ImagingAnalysis", foreign_keys=[imaging_analysis_id], lazy="raise"
+        "ImagingAnalysis",
+        foreign_keys=[imaging_analysis_id],
+        lazy="raise",
+        backref=backref("imaging_reports", lazy="raise"),
     )
     reviewed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[reviewed_by], lazy="raise"

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -75,7 +75,12 @@ class OphthalmologyProfile(SoftDeletableRecord):
     )
     ophthalmic_history: Mapped[str | None] = c.text(description="Free-text ophthalmic history.")
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("ophthalmology_profile", lazy="raise", uselist=False),
+    )
 
 
 class OcularBiometry(SoftDeletableRecord):
@@ -214,9 +219,17 @@ class OcularBiometry(SoftDeletableRecord):
         "users", required=True, description="User who created the record."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("ocular_biometries", lazy="raise"),
+    )
     consultation: Mapped[Consultation | None] = relationship(
-        "Consultation", foreign_keys=[consultation_id], lazy="raise"
+        "Consultation",
+        foreign_keys=[consultation_id],
+        lazy="raise",
+        backref=backref("ocular_biometries", lazy="raise"),
     )
     performed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[performed_by], lazy="raise"
@@ -354,7 +367,12 @@ class EyeSurgery(SoftDeletableRecord):
         "users", required=True, description="User who created the record."
     )
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("eye_surgeries", lazy="raise"),
+    )
     surgeon_user: Mapped[User | None] = relationship("User", foreign_keys=[surgeon], lazy="raise")
     assistant_surgeon_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[assistant_surgeon], lazy="raise"

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord
@@ -81,7 +81,12 @@ class PortalAccount(SoftDeletableRecord):
     deactivated_at: Mapped[dt.datetime | None] = c.timestamp()
     deactivation_reason: Mapped[str | None] = c.text()
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("portal_accounts", lazy="raise"),
+    )
 
 
 class PortalMessage(SoftDeletableRecord):
@@ -127,7 +132,10 @@ class PortalMessage(SoftDeletableRecord):
     sent_at: Mapped[dt.datetime] = c.timestamp(required=True)
 
     thread: Mapped[PortalMessageThread] = relationship(
-        "PortalMessageThread", foreign_keys=[thread_id], lazy="raise"
+        "PortalMessageThread",
+        foreign_keys=[thread_id],
+        lazy="raise",
+        backref=backref("portal_messages", lazy="raise"),
     )
 
 
@@ -197,16 +205,30 @@ class PortalAppointmentRequest(SoftDeletableRecord):
     patient_notified_at: Mapped[dt.datetime | None] = c.timestamp()
     notification_method: Mapped[str | None] = c.enum(("email", "sms", "both", "push"))
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("portal_appointment_requests", lazy="raise"),
+    )
     portal_account: Mapped[PortalAccount] = relationship(
-        "PortalAccount", foreign_keys=[portal_account_id], lazy="raise"
+        "PortalAccount",
+        foreign_keys=[portal_account_id],
+        lazy="raise",
+        backref=backref("portal_appointment_requests", lazy="raise"),
     )
     practitioner: Mapped[User] = relationship("User", foreign_keys=[practitioner_id], lazy="raise")
     original_appointment: Mapped[Appointment | None] = relationship(
-        "Appointment", foreign_keys=[original_appointment_id], lazy="raise"
+        "Appointment",
+        foreign_keys=[original_appointment_id],
+        lazy="raise",
+        backref=backref("portal_appointment_requests_by_original_appointment", lazy="raise"),
     )
     appointment: Mapped[Appointment | None] = relationship(
-        "Appointment", foreign_keys=[appointment_id], lazy="raise"
+        "Appointment",
+        foreign_keys=[appointment_id],
+        lazy="raise",
+        backref=backref("portal_appointment_requests_by_appointment", lazy="raise"),
     )
     processed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[processed_by], lazy="raise"
@@ -268,9 +290,17 @@ class PortalMessageThread(SoftDeletableRecord):
     is_archived_by_provider: Mapped[bool | None] = c.boolean(default=False)
 
     portal_account: Mapped[PortalAccount] = relationship(
-        "PortalAccount", foreign_keys=[portal_account_id], lazy="raise"
+        "PortalAccount",
+        foreign_keys=[portal_account_id],
+        lazy="raise",
+        backref=backref("portal_message_threads", lazy="raise"),
     )
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("portal_message_threads", lazy="raise"),
+    )
     assigned_provider: Mapped[User | None] = relationship(
         "User", foreign_keys=[assigned_provider_id], lazy="raise"
     )

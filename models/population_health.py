@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord, TenantRecord
@@ -119,8 +119,18 @@ class CohortMember(TenantRecord):
     inclusion_data: Mapped[JsonData | None] = c.json(description="Criteria values at inclusion.")
     notes: Mapped[str | None] = c.text()
 
-    cohort: Mapped[Cohort] = relationship("Cohort", foreign_keys=[cohort_id], lazy="raise")
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    cohort: Mapped[Cohort] = relationship(
+        "Cohort",
+        foreign_keys=[cohort_id],
+        lazy="raise",
+        backref=backref("cohort_members", lazy="raise"),
+    )
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("cohort_members", lazy="raise"),
+    )
     added_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[added_by_user_id], lazy="raise"
     )
@@ -288,7 +298,10 @@ class QualityMeasurement(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
 
     indicator: Mapped[QualityIndicator] = relationship(
-        "QualityIndicator", foreign_keys=[indicator_id], lazy="raise"
+        "QualityIndicator",
+        foreign_keys=[indicator_id],
+        lazy="raise",
+        backref=backref("quality_measurements", lazy="raise"),
     )
     validated_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[validated_by], lazy="raise"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Index
-from sqlalchemy.orm import Mapped, relationship
+from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
 from models.base import SoftDeletableRecord, TenantRecord
@@ -105,7 +105,12 @@ class RpmDevice(SoftDeletableRecord):
     notes: Mapped[str | None] = c.text()
     created_by: Mapped[str] = c.ref("users", required=True)
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("rpm_devices", lazy="raise"),
+    )
     assigned_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[assigned_by], lazy="raise"
     )
@@ -231,11 +236,22 @@ class RpmReading(SoftDeletableRecord):
     review_notes: Mapped[str | None] = c.text()
 
     device: Mapped[RpmDevice | None] = relationship(
-        "RpmDevice", foreign_keys=[device_id], lazy="raise"
+        "RpmDevice",
+        foreign_keys=[device_id],
+        lazy="raise",
+        backref=backref("rpm_readings", lazy="raise"),
     )
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("rpm_readings", lazy="raise"),
+    )
     program: Mapped[RpmProgram | None] = relationship(
-        "RpmProgram", foreign_keys=[program_id], lazy="raise"
+        "RpmProgram",
+        foreign_keys=[program_id],
+        lazy="raise",
+        backref=backref("rpm_readings", lazy="raise"),
     )
     reviewed_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[reviewed_by], lazy="raise"
@@ -351,9 +367,17 @@ class RpmEnrollment(SoftDeletableRecord):
     assigned_devices: Mapped[JsonData | None] = c.json(shape="array of rpm_devices ids")
     notes: Mapped[str | None] = c.text()
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("rpm_enrollments", lazy="raise"),
+    )
     program: Mapped[RpmProgram] = relationship(
-        "RpmProgram", foreign_keys=[program_id], lazy="raise"
+        "RpmProgram",
+        foreign_keys=[program_id],
+        lazy="raise",
+        backref=backref("rpm_enrollments", lazy="raise"),
     )
     enrolled_by_user: Mapped[User] = relationship("User", foreign_keys=[enrolled_by], lazy="raise")
     status_changed_by_user: Mapped[User | None] = relationship(
@@ -454,12 +478,23 @@ class RpmAlert(SoftDeletableRecord):
     notifications_sent: Mapped[JsonData | None] = c.json(shape="array of notifications sent")
     notes: Mapped[str | None] = c.text()
 
-    patient: Mapped[Patient] = relationship("Patient", foreign_keys=[patient_id], lazy="raise")
+    patient: Mapped[Patient] = relationship(
+        "Patient",
+        foreign_keys=[patient_id],
+        lazy="raise",
+        backref=backref("rpm_alerts", lazy="raise"),
+    )
     enrollment: Mapped[RpmEnrollment | None] = relationship(
-        "RpmEnrollment", foreign_keys=[enrollment_id], lazy="raise"
+        "RpmEnrollment",
+        foreign_keys=[enrollment_id],
+        lazy="raise",
+        backref=backref("rpm_alerts", lazy="raise"),
     )
     reading: Mapped[RpmReading | None] = relationship(
-        "RpmReading", foreign_keys=[reading_id], lazy="raise"
+        "RpmReading",
+        foreign_keys=[reading_id],
+        lazy="raise",
+        backref=backref("rpm_alerts", lazy="raise"),
     )
     acknowledged_by_user: Mapped[User | None] = relationship(
         "User", foreign_keys=[acknowledged_by], lazy="raise"

@@ -21,11 +21,10 @@ from sqlalchemy import event, select
 
 from graph.app import create_app
 from graph.auth import mint_token
-from graph.config import AuthSettings
-from models.config import parse_database_url
 from models.core import OrganizationMember
 from models.database import create_engine, session_factory
 from models.migrate import upgrade
+from settings import AuthSettings, parse_database_url
 
 QUERIES = {
     "roster": """query Roster($n: Int!) { patients(limit: $n) { id firstName lastName

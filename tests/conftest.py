@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from models.config import parse_database_url
 from models.database import create_engine
 from models.migrate import upgrade
+from settings import parse_database_url
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_POSTGRES = os.environ.get("PERFEX_REQUIRE_POSTGRES") == "1"

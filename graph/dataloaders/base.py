@@ -1,9 +1,11 @@
-"""The two loader shapes every relation uses: rows by id, and rows by a foreign key.
+"""The two loader shapes every relation uses: rows by id, and a parent's rows by relationship.
 
-Each batch is one SELECT through the request's tenant-scoped session, so tenant and
-soft-delete criteria apply to loaders exactly as to root fields. Rows by foreign key take a
-per-parent window (`row_number() OVER (PARTITION BY fk ...)`), so "the last N sessions of each
-patient" is one statement for the whole list of patients, not one per patient.
+Each domain declares its loaders as named classes in `graph/<domain>/loaders.py`
+(`DialysisSessionByIdLoader`, `DialysisSessionsByPatientLoader`); declaring one registers it
+for the mirror. Each batch is one SELECT through the request's tenant-scoped session, so tenant
+and soft-delete criteria apply to loaders exactly as to root fields. Rows by relationship take
+a per-parent window (`row_number() OVER (PARTITION BY fk ...)`), so "the last N sessions of
+each patient" is one statement for the whole list of patients, not one per patient.
 """
 
 from __future__ import annotations
@@ -13,19 +15,34 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, RelationshipDirection, aliased, configure_mappers
 
+from graph.ordering import declared_order, order_by
 from graph.session import RequestDatabase
 from models.base import Base
 
 MAX_BATCH = 5000  # within SQLite's and asyncpg's bound-parameter limits
+
+RelationKey = tuple[type[Base], str]  # (child model, name of its many-to-one relationship)
+
+BY_ID: dict[type[Base], type[ByIdLoader]] = {}
+BY_RELATION: dict[RelationKey, type[ByRelationLoader]] = {}
 
 
 class ByIdLoader(DataLoader):  # type: ignore[type-arg]
     """Rows of `model` by primary key; None for ids that are absent or not visible."""
 
     model: ClassVar[type[Base]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        expected = f"{cls.model.__name__}ByIdLoader"
+        if cls.__name__ != expected:
+            raise TypeError(f"{cls.__name__} loads {cls.model.__name__}: name it {expected}")
+        if cls.model in BY_ID:
+            raise TypeError(f"{cls.__name__} is declared twice ({BY_ID[cls.model].__module__})")
+        BY_ID[cls.model] = cls
 
     def __init__(self, db: RequestDatabase) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
@@ -38,12 +55,27 @@ class ByIdLoader(DataLoader):  # type: ignore[type-arg]
         return [found.get(i) for i in ids]
 
 
-class ByForeignKeyLoader(DataLoader):  # type: ignore[type-arg]
-    """Rows of `model` whose `column` equals each key, newest first, `limit` per key."""
+class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
+    """Rows of the child model whose many-to-one `relation` points at each key, in the child
+    type's declared order, `limit` per key after skipping `offset`."""
 
-    model: ClassVar[type[Base]]
-    column: ClassVar[str]
-    order: ClassVar[tuple[str, ...]]  # attribute names, newest first; `id` breaks ties
+    relation: ClassVar[InstrumentedAttribute[Any]]  # e.g. DialysisSession.patient
+    child: ClassVar[type[Base]]
+    foreign_key: ClassVar[str]  # attribute name of the child's foreign key column
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        configure_mappers()
+        prop = cls.relation.property
+        if prop.direction is not RelationshipDirection.MANYTOONE or len(prop.local_columns) != 1:
+            raise TypeError(f"{cls.__name__}.relation must be a single-column many-to-one")
+        cls.child = prop.parent.class_
+        (column,) = prop.local_columns
+        cls.foreign_key = prop.parent.get_property_by_column(column).key
+        key = (cls.child, prop.key)
+        if key in BY_RELATION:
+            raise TypeError(f"{cls.__name__} duplicates {BY_RELATION[key].__name__}")
+        BY_RELATION[key] = cls
 
     def __init__(self, db: RequestDatabase, limit: int, offset: int = 0) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
@@ -51,22 +83,12 @@ class ByForeignKeyLoader(DataLoader):  # type: ignore[type-arg]
         self.limit = limit
         self.offset = offset
 
-    @classmethod
-    def ordering(cls, entity: Any) -> list[ColumnElement[Any]]:
-        return [
-            *(getattr(entity, name).desc().nulls_last() for name in cls.order),
-            entity.id.asc(),
-        ]
-
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Base]]:
-        fk: InstrumentedAttribute[Any] = getattr(self.model, self.column)
-        position = (
-            func.row_number()
-            .over(partition_by=fk, order_by=self.ordering(self.model))
-            .label("position")
-        )
-        ranked = select(self.model, position).where(fk.in_(keys)).subquery()
-        row = aliased(self.model, ranked)
+        fk: InstrumentedAttribute[Any] = getattr(self.child, self.foreign_key)
+        ordering = order_by(self.child, declared_order(self.child))
+        position = func.row_number().over(partition_by=fk, order_by=ordering).label("position")
+        ranked = select(self.child, position).where(fk.in_(keys)).subquery()
+        row = aliased(self.child, ranked)
         statement = (
             select(row)
             .where(ranked.c.position > self.offset, ranked.c.position <= self.offset + self.limit)
@@ -74,5 +96,5 @@ class ByForeignKeyLoader(DataLoader):  # type: ignore[type-arg]
         )
         grouped: dict[str, list[Base]] = defaultdict(list)
         for item in await self.db.all(statement):
-            grouped[getattr(item, self.column)].append(item)
+            grouped[getattr(item, self.foreign_key)].append(item)
         return [grouped.get(k, []) for k in keys]

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from cli.serve import DEMO_SECRET_FILE, _prepare_demo
+from cli.serve import _prepare_demo
 from graph.app import create_app
-from graph.config import demo_auth_settings
-from models.config import parse_database_url
+from settings import DEMO_SECRET_FILE, demo_auth_settings, parse_database_url
 
 
 def test_demo_creates_seeds_and_hands_out_a_working_token(

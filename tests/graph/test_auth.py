@@ -39,11 +39,10 @@ from graph.auth import (
     read_bearer,
     verify_token,
 )
-from graph.config import AuthSettings, auth_settings, demo_auth_settings
-from models.config import ConfigError
 from models.core import Organization, OrganizationMember, User
 from models.database import create_engine, session_factory
 from models.migrate import upgrade_async
+from settings import AuthSettings, ConfigError, auth_settings, demo_auth_settings
 
 SECRET = secrets.token_urlsafe(48)  # 64 bytes, random per run
 GENERIC_401 = AuthError("UNAUTHENTICATED", "test").message

@@ -13,98 +13,62 @@ import datetime as dt
 import gc
 import logging
 import re
-import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
 import pytest
+from api_client import Api, Client
 from sqlalchemy import literal_column, select
 from sqlalchemy.engine import URL
 
 import graph.dataloaders.base as loaders
-from graph.app import create_app
-from graph.auth import mint_token
-from graph.config import AuthSettings
 from graph.ids import encode
 from graph.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from models.config import parse_database_url
-from models.core import Organization, OrganizationMember, User
-from models.database import create_engine, session_factory
+from models.database import session_factory
 from models.healthcare import Patient
-from models.migrate import upgrade_async
+from settings import parse_database_url
 
-AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
 # Names no generator produces, so finding them anywhere means they leaked from this test's rows.
 FIRST_NAME = "Quorvalinde"
 LAST_NAME = "Zephyrakowski"
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    token: str
-    patient_id: str  # global id
-
-    def headers(self, **extra: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", **extra}
-
-    async def post(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        *,
-        request_id: str | None = None,
-    ) -> httpx.Response:
-        extra = {"X-Request-Id": request_id} if request_id is not None else {}
-        return await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers=self.headers(**extra),
-        )
-
-
-def _client(app: Any) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+# Every client here sees what a real server would send, a 500 included.
+AS_SERVED = {"raise_app_exceptions": False}
 
 
 @pytest.fixture(scope="module")
-async def api(dialect: str, make_database: Callable[[str], URL]) -> AsyncIterator[Api]:
-    """A private migrated database with one organization, one member and one patient."""
-    url = make_database(dialect)
-    await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            organization = Organization(name="Errors clinic", slug="errors-clinic")
-            user = User(email="errors@example.org", password_hash="x")
-            session.add_all([organization, user])
-            await session.flush()
-            patient = Patient(
-                organization_id=organization.id,
+async def member(api: Api, migrated_url: URL) -> Client:
+    """The member of a new organization with one patient (and nothing else)."""
+    client = await api(migrated_url, **AS_SERVED)
+    async with session_factory(client.engine)() as session, session.begin():
+        session.add(
+            Patient(
+                organization_id=client.organization_id,
                 first_name=FIRST_NAME,
                 last_name=LAST_NAME,
                 date_of_birth=dt.date(1961, 3, 4),
             )
-            member = OrganizationMember(
-                organization_id=organization.id,
-                user_id=user.id,
-                role="member",
-                joined_at=dt.datetime.now(dt.UTC),
-            )
-            session.add_all([patient, member])
-            await session.flush()
-            ids = (user.id, organization.id, patient.id)
-    finally:
-        await engine.dispose()
-    token = mint_token(AUTH, user_id=ids[0], organization_id=ids[1], roles=[], ttl_seconds=900)
-    app = create_app(database_url=url, auth=AUTH)
-    async with app.router.lifespan_context(app), _client(app) as http:
-        yield Api(http, token, encode("Patient", ids[2]))
+        )
+    return client
+
+
+@pytest.fixture(scope="module")
+async def patient_id(member: Client) -> str:
+    """The global id of the member's patient."""
+    async with member.engine.connect() as conn:
+        raw = await conn.scalar(
+            select(Patient.id).where(Patient.organization_id == member.organization_id)
+        )
+    return encode("Patient", str(raw))
+
+
+@pytest.fixture(scope="module")
+async def anonymous(api: Api, migrated_url: URL) -> Client:
+    """A client of the member's app that sends no token."""
+    return await api(migrated_url, token=None, **AS_SERVED)
 
 
 def _codes(body: dict[str, Any]) -> list[str]:
@@ -115,36 +79,34 @@ def _no_patient_data(text: str) -> None:
     assert FIRST_NAME not in text and LAST_NAME not in text, "patient data leaked"
 
 
-async def test_the_fixture_patient_is_readable(api: Api) -> None:
+async def test_the_fixture_patient_is_readable(member: Client) -> None:
     """Control: the patient whose name the tests below look for is really served."""
-    body = (await api.post("{ patients { firstName lastName } }")).json()
+    body = await member.query("{ patients { firstName lastName } }")
     assert body == {"data": {"patients": [{"firstName": FIRST_NAME, "lastName": LAST_NAME}]}}
 
 
 # --- health -------------------------------------------------------------------------------------
 
 
-async def test_healthz_answers_without_a_database() -> None:
+async def test_healthz_answers_without_a_database(api: Api) -> None:
     url = parse_database_url("postgresql://postgres@127.0.0.1:1/x")
-    app = create_app(database_url=url, auth=AUTH)
-    async with app.router.lifespan_context(app), _client(app) as http:
-        response = await http.get("/healthz")
+    client = await api(url, token=None, **AS_SERVED)
+    response = await client.http.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_is_ready_on_a_migrated_database(api: Api) -> None:
-    response = await api.http.get("/readyz")
+async def test_readyz_is_ready_on_a_migrated_database(member: Client) -> None:
+    response = await member.http.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
 
 
 async def test_readyz_says_not_migrated_on_an_empty_database(
-    dialect: str, make_database: Callable[[str], URL]
+    api: Api, dialect: str, make_database: Callable[[str], URL]
 ) -> None:
-    app = create_app(database_url=make_database(dialect), auth=AUTH)
-    async with app.router.lifespan_context(app), _client(app) as http:
-        response = await http.get("/readyz")
+    client = await api(make_database(dialect), token=None, **AS_SERVED)
+    response = await client.http.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": "database not migrated"}
 
@@ -156,32 +118,20 @@ UNREACHABLE = {
 
 
 @pytest.mark.parametrize("url", sorted(UNREACHABLE.values()), ids=sorted(UNREACHABLE))
-async def test_readyz_says_unreachable_when_the_database_is_down(url: str) -> None:
-    app = create_app(database_url=parse_database_url(url), auth=AUTH)
-    async with app.router.lifespan_context(app), _client(app) as http:
-        response = await http.get("/readyz")
+async def test_readyz_says_unreachable_when_the_database_is_down(api: Api, url: str) -> None:
+    client = await api(parse_database_url(url), token=None, **AS_SERVED)
+    response = await client.http.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "reason": "database unreachable"}
     assert "127.0.0.1" not in response.text and "nonexistent" not in response.text
 
 
 @pytest.mark.parametrize("url", sorted(UNREACHABLE.values()), ids=sorted(UNREACHABLE))
-async def test_graphql_answers_503_json_when_the_database_is_down(url: str) -> None:
+async def test_graphql_answers_503_json_when_the_database_is_down(api: Api, url: str) -> None:
     """A valid token while the database is down: a JSON 503 (not a 401, not a bare 500)."""
-    app = create_app(database_url=parse_database_url(url), auth=AUTH)
-    token = mint_token(
-        AUTH,
-        user_id=str(uuid.uuid4()),
-        organization_id=str(uuid.uuid4()),
-        roles=[],
-        ttl_seconds=60,
-    )
-    async with app.router.lifespan_context(app), _client(app) as http:
-        response = await http.post(
-            "/graphql",
-            json={"query": "{ me { userId } }"},
-            headers={"Authorization": f"Bearer {token}"},
-        )
+    database = parse_database_url(url)
+    client = await api(database, org=str(uuid.uuid4()), user=str(uuid.uuid4()), **AS_SERVED)
+    response = await client.post("{ me { userId } }")
     assert response.status_code == 503, f"{response.status_code} {response.text!r}"
     assert response.headers.get("x-request-id")
     assert _codes(response.json()) == ["SERVICE_UNAVAILABLE"]
@@ -204,8 +154,10 @@ async def test_graphql_answers_503_json_when_the_database_is_down(url: str) -> N
         "{ users(limit: 100000) { id } patients { firstName } }",
     ],
 )
-async def test_a_page_out_of_bounds_is_bad_user_input_without_data(api: Api, query: str) -> None:
-    response = await api.post(query)
+async def test_a_page_out_of_bounds_is_bad_user_input_without_data(
+    member: Client, query: str
+) -> None:
+    response = await member.post(query)
     body = response.json()
     assert _codes(body) and set(_codes(body)) == {"BAD_USER_INPUT"}, body
     assert body["data"] is None, body
@@ -229,13 +181,13 @@ MALFORMED_IDS = [
 
 
 @pytest.mark.parametrize("bad_id", MALFORMED_IDS, ids=range(len(MALFORMED_IDS)))
-async def test_a_malformed_global_id_is_bad_user_input(api: Api, bad_id: str) -> None:
+async def test_a_malformed_global_id_is_bad_user_input(member: Client, bad_id: str) -> None:
     for query in (
         "query($id: ID!) { patient(id: $id) { id firstName } }",
         "query($id: ID!) { node(id: $id) { id ... on Patient { firstName } } }",
         "query($id: ID!) { nodes(ids: [$id]) { id } }",
     ):
-        response = await api.post(query, {"id": bad_id})
+        response = await member.post(query, {"id": bad_id})
         body = response.json()
         assert _codes(body) == ["BAD_USER_INPUT"], body
         assert body["errors"][0]["message"] == "not a valid ID"
@@ -243,25 +195,25 @@ async def test_a_malformed_global_id_is_bad_user_input(api: Api, bad_id: str) ->
             assert bad_id not in response.text, "the client's input is echoed back"
 
 
-async def test_an_id_of_another_type_is_bad_user_input(api: Api) -> None:
+async def test_an_id_of_another_type_is_bad_user_input(member: Client, patient_id: str) -> None:
     session_id = encode("DialysisSession", str(uuid.uuid4()))
-    response = await api.post("query($id: ID!) { patient(id: $id) { id } }", {"id": session_id})
+    response = await member.post("query($id: ID!) { patient(id: $id) { id } }", {"id": session_id})
     body = response.json()
     assert _codes(body) == ["BAD_USER_INPUT"], body
     assert body["data"] == {"patient": None}
     # The patient's own id of the right type is found, and a Patient id is refused elsewhere.
-    found = await api.post("query($id: ID!) { patient(id: $id) { id } }", {"id": api.patient_id})
-    assert found.json() == {"data": {"patient": {"id": api.patient_id}}}
-    other = await api.post(
-        "query($id: ID!) { dialysisSession(id: $id) { id } }", {"id": api.patient_id}
+    found = await member.post("query($id: ID!) { patient(id: $id) { id } }", {"id": patient_id})
+    assert found.json() == {"data": {"patient": {"id": patient_id}}}
+    other = await member.post(
+        "query($id: ID!) { dialysisSession(id: $id) { id } }", {"id": patient_id}
     )
     assert _codes(other.json()) == ["BAD_USER_INPUT"]
     _no_patient_data(other.text)
 
 
-async def test_too_many_ids_for_nodes_is_bad_user_input(api: Api) -> None:
+async def test_too_many_ids_for_nodes_is_bad_user_input(member: Client) -> None:
     ids = [encode("Patient", str(uuid.uuid4())) for _ in range(101)]
-    body = (await api.post("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})).json()
+    body = await member.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
     assert _codes(body) == ["BAD_USER_INPUT"], body
 
 
@@ -277,8 +229,8 @@ async def test_too_many_ids_for_nodes_is_bad_user_input(api: Api) -> None:
     ],
     ids=["unclosed", "missing value", "too many tokens"],
 )
-async def test_a_syntax_error_is_parse_failed(api: Api, query: str) -> None:
-    response = await api.post(query)
+async def test_a_syntax_error_is_parse_failed(member: Client, query: str) -> None:
+    response = await member.post(query)
     body = response.json()
     assert body.get("data") is None
     assert len(body["errors"]) == 1
@@ -303,9 +255,9 @@ async def test_a_syntax_error_is_parse_failed(api: Api, query: str) -> None:
     ],
 )
 async def test_an_unknown_field_is_validation_failed_without_suggestions(
-    api: Api, query: str
+    member: Client, query: str
 ) -> None:
-    response = await api.post(query)
+    response = await member.post(query)
     body = response.json()
     assert body.get("data") is None
     assert body["errors"] and set(_codes(body)) == {"GRAPHQL_VALIDATION_FAILED"}, body
@@ -313,7 +265,7 @@ async def test_an_unknown_field_is_validation_failed_without_suggestions(
         assert "Did you mean" not in error["message"], error["message"]
 
 
-async def test_a_too_deep_query_is_refused_before_any_resolver(api: Api) -> None:
+async def test_a_too_deep_query_is_refused_before_any_resolver(member: Client) -> None:
     nesting = MAX_DEPTH  # patients(1) + 2 per level: well beyond the limit
     query = (
         "{ patients { "
@@ -322,7 +274,7 @@ async def test_a_too_deep_query_is_refused_before_any_resolver(api: Api) -> None
         + " } }" * nesting
         + " } }"
     )
-    response = await api.post(query)
+    response = await member.post(query)
     body = response.json()
     assert body.get("data") is None
     assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body
@@ -330,7 +282,7 @@ async def test_a_too_deep_query_is_refused_before_any_resolver(api: Api) -> None
     _no_patient_data(response.text)
 
 
-async def test_the_deepest_allowed_query_runs(api: Api) -> None:
+async def test_the_deepest_allowed_query_runs(member: Client) -> None:
     """Control for the test above: depth MAX_DEPTH itself is fine."""
     levels = (MAX_DEPTH - 2) // 2  # patients + levels * (sessions, patient) + firstName
     query = (
@@ -340,15 +292,15 @@ async def test_the_deepest_allowed_query_runs(api: Api) -> None:
         + " } }" * levels
         + " firstName } }"
     )
-    body = (await api.post(query)).json()
+    body = await member.query(query)
     assert "errors" not in body, body
 
 
-async def test_too_many_aliases_are_refused(api: Api) -> None:
+async def test_too_many_aliases_are_refused(member: Client) -> None:
     query = (
         "{ " + " ".join(f"a{i}: patients {{ firstName }}" for i in range(MAX_ALIASES + 1)) + " }"
     )
-    response = await api.post(query)
+    response = await member.post(query)
     body = response.json()
     assert body.get("data") is None
     assert _codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body
@@ -377,17 +329,19 @@ async def _fail_in_sql_with_patient_name(self: Any, keys: Sequence[str]) -> list
     "batch", [_raise_with_patient_name, _fail_in_sql_with_patient_name], ids=["raise", "sql"]
 )
 async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data(
-    api: Api,
+    member: Client,
     batch: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(loaders.ByForeignKeyLoader, "batch_load_fn", batch)
+    monkeypatch.setattr(loaders.ByRelationLoader, "batch_load_fn", batch)
     caplog.set_level(logging.DEBUG, logger="perfex_graph")
     caplog.set_level(logging.DEBUG, logger="strawberry")
     caplog.set_level(logging.DEBUG, logger="graphql")
     request_id = f"test-{uuid.uuid4().hex}"
-    response = await api.post("{ patients { id dialysisSessions { id } } }", request_id=request_id)
+    response = await member.post(
+        "{ patients { id dialysisSessions { id } } }", headers={"X-Request-Id": request_id}
+    )
     gc.collect()  # so an exception nobody retrieved is reported (and captured) now
     body = response.json()
     assert response.status_code == 200
@@ -413,18 +367,18 @@ async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data
     assert "[parameters:" not in logged, "SQL parameters were logged"
     # The next request on the same app is unaffected.
     monkeypatch.undo()
-    healthy = (await api.post("{ patients { lastName } }")).json()
+    healthy = await member.query("{ patients { lastName } }")
     assert healthy == {"data": {"patients": [{"lastName": LAST_NAME}]}}
 
 
 # --- GET ----------------------------------------------------------------------------------------
 
 
-async def test_a_query_over_get_works(api: Api) -> None:
-    response = await api.http.get(
+async def test_a_query_over_get_works(member: Client) -> None:
+    response = await member.http.get(
         "/graphql",
         params={"query": "{ patients { lastName } }"},
-        headers=api.headers(Accept="application/json"),
+        headers={"Accept": "application/json"},
     )
     assert response.status_code == 200
     assert response.json() == {"data": {"patients": [{"lastName": LAST_NAME}]}}
@@ -438,9 +392,9 @@ async def test_a_query_over_get_works(api: Api) -> None:
         "subscription { patients { id } }",
     ],
 )
-async def test_get_refuses_anything_but_a_query(api: Api, query: str) -> None:
-    response = await api.http.get(
-        "/graphql", params={"query": query}, headers=api.headers(Accept="application/json")
+async def test_get_refuses_anything_but_a_query(member: Client, query: str) -> None:
+    response = await member.http.get(
+        "/graphql", params={"query": query}, headers={"Accept": "application/json"}
     )
     if response.status_code == 200:
         body = response.json()
@@ -451,8 +405,8 @@ async def test_get_refuses_anything_but_a_query(api: Api, query: str) -> None:
     _no_patient_data(response.text)
 
 
-async def test_get_without_a_token_is_refused(api: Api) -> None:
-    response = await api.http.get(
+async def test_get_without_a_token_is_refused(anonymous: Client) -> None:
+    response = await anonymous.http.get(
         "/graphql",
         params={"query": "{ patients { lastName } }"},
         headers={"Accept": "application/json"},
@@ -465,25 +419,27 @@ async def test_get_without_a_token_is_refused(api: Api) -> None:
 # --- request ids --------------------------------------------------------------------------------
 
 
-async def test_every_graphql_response_has_a_request_id(api: Api) -> None:
+async def test_every_graphql_response_has_a_request_id(member: Client, anonymous: Client) -> None:
     responses = [
-        await api.post("{ patients { id } }"),
-        await api.post("{ patients { nope } }"),
-        await api.post("{ patients(limit: 9999) { id } }"),
-        await api.http.post("/graphql", json={"query": "{ me { userId } }"}),
-        await api.http.get("/graphql", params={"query": "mutation { x }"}, headers=api.headers()),
+        await member.post("{ patients { id } }"),
+        await member.post("{ patients { nope } }"),
+        await member.post("{ patients(limit: 9999) { id } }"),
+        await anonymous.post("{ me { userId } }"),
+        await member.http.get("/graphql", params={"query": "mutation { x }"}),
     ]
     ids = [r.headers.get("x-request-id") for r in responses]
     assert all(i and REQUEST_ID.match(i) for i in ids), ids
     assert len(set(ids)) == len(ids), "request ids repeat"
 
 
-async def test_a_well_formed_request_id_is_kept_and_junk_is_replaced(api: Api) -> None:
+async def test_a_well_formed_request_id_is_kept_and_junk_is_replaced(member: Client) -> None:
     given = "client-trace.0001"
-    kept = await api.post("{ patients { id } }", request_id=given)
+    kept = await member.post("{ patients { id } }", headers={"X-Request-Id": given})
     assert kept.headers["x-request-id"] == given
     for junk in ("short", "has spaces in it", "x" * 65, "<script>alert(1)</script>"):
-        response = await api.post("{ patients(limit: 0) { id } }", request_id=junk)
+        response = await member.post(
+            "{ patients(limit: 0) { id } }", headers={"X-Request-Id": junk}
+        )
         assert response.headers["x-request-id"] != junk
         assert REQUEST_ID.match(response.headers["x-request-id"])
         assert junk not in response.text

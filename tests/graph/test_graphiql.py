@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 import strawberry
+from api_client import Api
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,15 +53,10 @@ def assets_copy(tmp_path: Path) -> Path:
     return target
 
 
-def _client(app: Starlette) -> httpx.AsyncClient:
-    """In-process client (httpx's ASGI transport: starlette.testclient wants httpx2 now)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-
-
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with _client(Starlette(routes=graphiql_asset_routes())) as client:
-        yield client
+async def client(api: Api) -> httpx.AsyncClient:
+    """A client of the asset routes alone."""
+    return (await api(app=Starlette(routes=graphiql_asset_routes()))).http
 
 
 # --- manifest verification ---------------------------------------------------------------
@@ -250,10 +245,9 @@ def test_the_csp_allows_only_this_origin() -> None:
     assert "'nonce-n0nce'" in graphiql_csp(style_nonce="n0nce").split("style-src", 1)[1]
 
 
-async def test_render_graphiql_sends_the_page_with_a_fresh_nonce() -> None:
-    app = Starlette(routes=[Route("/graphql", render_graphiql)])
-    async with _client(app) as client:
-        first, second = await client.get("/graphql"), await client.get("/graphql")
+async def test_render_graphiql_sends_the_page_with_a_fresh_nonce(api: Api) -> None:
+    client = await api(app=Starlette(routes=[Route("/graphql", render_graphiql)]))
+    first, second = await client.http.get("/graphql"), await client.http.get("/graphql")
     assert first.status_code == 200
     assert first.headers["content-type"].startswith("text/html")
     nonces = []
@@ -267,7 +261,7 @@ async def test_render_graphiql_sends_the_page_with_a_fresh_nonce() -> None:
     assert first.headers["referrer-policy"] == "no-referrer"
 
 
-async def test_strawberry_view_serves_the_page_to_browsers_only() -> None:
+async def test_strawberry_view_serves_the_page_to_browsers_only(api: Api) -> None:
     """The wiring the app uses: override render_graphql_ide with render_graphiql."""
 
     @strawberry.type
@@ -283,12 +277,12 @@ async def test_strawberry_view_serves_the_page_to_browsers_only() -> None:
     app = Starlette(
         routes=[*graphiql_asset_routes(), Route("/graphql", View(strawberry.Schema(Query)))]
     )
-    async with _client(app) as client:
-        page = await client.get("/graphql", headers={"Accept": "text/html"})
-        query = await client.post("/graphql", json={"query": "{ ping }"})
+    client = await api(app=app)
+    page = await client.http.get("/graphql", headers={"Accept": "text/html"})
+    query = await client.query("{ ping }")
     assert 'id="graphiql-config"' in page.text
     assert "content-security-policy" in page.headers
-    assert query.json() == {"data": {"ping": "pong"}}
+    assert query == {"data": {"ping": "pong"}}
 
 
 # --- the asset routes --------------------------------------------------------------------

@@ -18,27 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import secrets
 import socket
 import threading
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from api_client import Api, Client
 from sqlalchemy.engine import URL
 
 from graph.app import create_app
-from graph.auth import mint_token
-from graph.config import AuthSettings, auth_settings
 from graph.graphiql import ASSETS_PATH
-from models.core import Organization, OrganizationMember, User
-from models.database import create_engine, session_factory
+from models.database import session_factory
 from models.healthcare import Patient
-from models.migrate import upgrade_async
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("PERFEX_REQUIRE_BROWSER") == "1"
@@ -68,11 +63,11 @@ pytestmark = [
 
 @dataclass(frozen=True)
 class Clinic:
-    """A migrated SQLite database with one member of one organization and a patient in each."""
+    """A migrated SQLite database with a member of one organization, and a patient in it and in
+    another organization."""
 
     url: URL
-    organization_id: str
-    user_id: str
+    member: Client
     own_patient: str
     other_patient: str
 
@@ -96,66 +91,35 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-async def clinic(make_database: Callable[[str], URL]) -> AsyncIterator[Clinic]:
+async def clinic(api: Api, make_migrated_database: Callable[[str], URL]) -> Clinic:
     """Built here (SQLite only): the page is what is tested, not the dialects."""
-    url = make_database("sqlite")
-    await upgrade_async(url)
-    org, other_org, user = (str(uuid.uuid4()) for _ in range(3))
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            session.add_all(
-                [
-                    Organization(id=org, name="Clinique du Lac", slug=f"lac-{org}"),
-                    Organization(id=other_org, name="Other Clinic", slug=f"other-{other_org}"),
-                    User(id=user, email=f"{user}@example.test", password_hash="x"),
-                ]
-            )
-            await session.flush()
-            session.add_all(
-                [
-                    OrganizationMember(
-                        organization_id=org,
-                        user_id=user,
-                        role="member",
-                        joined_at=dt.datetime.now(dt.UTC),
-                    ),
-                    Patient(
-                        organization_id=org,
-                        first_name="Ada",
-                        last_name="Lovelace",
-                        date_of_birth=dt.date(1985, 12, 10),
-                    ),
-                    Patient(
-                        organization_id=other_org,
-                        first_name="Grace",
-                        last_name="Hopperfield",
-                        date_of_birth=dt.date(1979, 12, 9),
-                    ),
-                ]
-            )
-    finally:
-        await engine.dispose()
-    yield Clinic(url, org, user, own_patient="Lovelace", other_patient="Hopperfield")
+    url = make_migrated_database("sqlite")
+    member, other = await api(url), await api(url)
+    async with session_factory(member.engine)() as session, session.begin():
+        session.add_all(
+            [
+                Patient(
+                    organization_id=member.organization_id,
+                    first_name="Ada",
+                    last_name="Lovelace",
+                    date_of_birth=dt.date(1985, 12, 10),
+                ),
+                Patient(
+                    organization_id=other.organization_id,
+                    first_name="Grace",
+                    last_name="Hopperfield",
+                    date_of_birth=dt.date(1979, 12, 9),
+                ),
+            ]
+        )
+    return Clinic(url, member, own_patient="Lovelace", other_patient="Hopperfield")
 
 
 @pytest.fixture
-def auth(monkeypatch: pytest.MonkeyPatch) -> Iterator[AuthSettings]:
-    """HS256 with a secret of this run only; no PERFEX_JWT_* from the developer's shell."""
-    for name in list(os.environ):
-        if name.startswith("PERFEX_JWT_"):
-            monkeypatch.delenv(name)
-    auth_settings.cache_clear()
-    yield AuthSettings(
-        algorithms=("HS256",), secret=secrets.token_urlsafe(48), public_key=None, private_key=None
-    )
-    auth_settings.cache_clear()
-
-
-@pytest.fixture
-def server(clinic: Clinic, auth: AuthSettings) -> Iterator[str]:
-    """The real app under uvicorn on a free 127.0.0.1 port, in a thread; yields its origin."""
-    app = create_app(database_url=clinic.url, auth=auth)
+def server(clinic: Clinic, api: Api) -> Iterator[str]:
+    """The real app under uvicorn on a free 127.0.0.1 port, in a thread; yields its origin.
+    (A browser needs a real server: this is the one app the `api` fixture does not drive.)"""
+    app = create_app(database_url=clinic.url, auth=api.auth)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))  # bound before uvicorn starts: no race for the port
     port = sock.getsockname()[1]
@@ -220,18 +184,11 @@ STORED = """(text) => ["graphiql:tabState", "graphiql:headers"].every(
   (key) => (localStorage.getItem(key) || "").includes(text))"""
 
 
-def test_graphiql_runs_a_query_offline(
-    chromium: Path, server: str, clinic: Clinic, auth: AuthSettings
-) -> None:
+def test_graphiql_runs_a_query_offline(chromium: Path, server: str, clinic: Clinic) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    token = mint_token(
-        auth,
-        user_id=clinic.user_id,
-        organization_id=clinic.organization_id,
-        roles=["clinician"],
-        ttl_seconds=600,
-    )
+    token = clinic.member.token
+    assert token is not None
     watch = Watch(server)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
@@ -269,7 +226,7 @@ def test_graphiql_runs_a_query_offline(
             expect(result).to_contain_text(clinic.own_patient)
             data = json.loads(page.evaluate(EDITOR_VALUE, RESULT))
             assert "errors" not in data, data
-            assert data["data"]["me"]["roles"] == ["clinician"]
+            assert data["data"]["me"]["roles"] == list(clinic.member.roles)
             names = [patient["lastName"] for patient in data["data"]["patients"]]
             assert names == [clinic.own_patient]
             assert clinic.other_patient not in page.evaluate(EDITOR_VALUE, RESULT)

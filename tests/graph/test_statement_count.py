@@ -7,31 +7,23 @@ session from two tasks at the same time.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
+from api_client import Api, Client
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from graph.app import create_app
-from graph.auth import mint_token
-from graph.config import AuthSettings
 from graph.ids import encode
-from models.core import OrganizationMember
 from models.database import create_engine
 from models.dialyse import DialysisSession
 from models.healthcare import Patient
-from models.migrate import upgrade_async
 from seed.options import SeedOptions
 from seed.runner import seed_database
 
-AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
 PATIENTS = 210
 SIZES = (10, 50, 200)
 
@@ -59,72 +51,45 @@ TO_ONE = {"dialysisSessions": "machineId", "rpmReadings": "deviceId"}
 RELATIONS = len(PATIENT_LISTS) + len(TO_ONE)
 
 
-@dataclass
-class Api:
-    engine: AsyncEngine  # plain, for the expected data
-    app_engine: AsyncEngine  # the app's own engine, whose statements are counted
-    http: httpx.AsyncClient
-    token: str
-    organization_id: str
+@contextmanager
+def statements(client: Client) -> Iterator[list[str]]:
+    """The SQL statements the client's app runs while the block is active."""
+    seen: list[str] = []
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]  # type: ignore[no-any-return]
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
 
-    @contextmanager
-    def statements(self) -> Iterator[list[str]]:
-        """The SQL statements the app runs while the block is active."""
-        seen: list[str] = []
-
-        def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            seen.append(statement)
-
-        target = self.app_engine.sync_engine
-        event.listen(target, "before_cursor_execute", record)
-        try:
-            yield seen
-        finally:
-            event.remove(target, "before_cursor_execute", record)
+    target = client.engine.sync_engine
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)
 
 
 @pytest.fixture(scope="module")
-async def api(dialect: str, make_database: Callable[[str], URL]) -> AsyncIterator[Api]:
-    """A private database with more than 200 patients in one organization."""
-    url = make_database(dialect)
-    await upgrade_async(url)
-    engine = create_engine(url)
+async def engine(
+    dialect: str, make_migrated_database: Callable[[str], URL]
+) -> AsyncIterator[AsyncEngine]:
+    """A private database with more than 200 patients in one organization; a plain engine of
+    it, for the expected data."""
+    engine = create_engine(make_migrated_database(dialect))
     options = SeedOptions(
         organizations=1, patients_per_org=PATIENTS, months=1, seed=5, rpm_readings_per_day=0.5
     )
     try:
         await seed_database(engine, options)
-        async with engine.connect() as conn:
-            member = (await conn.execute(select(OrganizationMember).limit(1))).one()
-        token = mint_token(
-            AUTH,
-            user_id=member.user_id,
-            organization_id=member.organization_id,
-            roles=[],
-            ttl_seconds=900,
-        )
-        app = create_app(database_url=url, auth=AUTH)
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-        ):
-            api = Api(engine, app.state.engine, http, token, member.organization_id)
-            await api.post("{ me { userId } }")  # warm up: connect, dialect initialization
-            yield api
+        yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def client(api: Api, engine: AsyncEngine) -> Client:
+    """A member of that organization; the statements of its app are the ones counted."""
+    client = await api(engine.url, org=0)
+    await client.data("{ me { userId } }")  # warm up: connect, dialect initialization
+    return client
 
 
 def _reached(patients: list[dict[str, Any]]) -> int:
@@ -136,11 +101,11 @@ def _reached(patients: list[dict[str, Any]]) -> int:
     return reached
 
 
-async def test_statements_do_not_grow_with_the_number_of_patients(api: Api) -> None:
+async def test_statements_do_not_grow_with_the_number_of_patients(client: Client) -> None:
     counts: dict[int, int] = {}
     for size in SIZES:
-        with api.statements() as seen:
-            data = await api.post(PATIENT_QUERY, {"n": size})
+        with statements(client) as seen:
+            data = await client.data(PATIENT_QUERY, {"n": size})
         patients = data["patients"]
         assert len(patients) == size, "the database must hold enough patients for this size"
         expected = 2 + _reached(patients)  # principal check + root + one per relation reached
@@ -153,9 +118,9 @@ async def test_statements_do_not_grow_with_the_number_of_patients(api: Api) -> N
     assert max(counts.values()) <= RELATIONS + 2
 
 
-async def test_the_statement_count_test_loads_real_rows(api: Api) -> None:
+async def test_the_statement_count_test_loads_real_rows(client: Client) -> None:
     """Guards the test above: the relations it counts return rows (not only empty lists)."""
-    data = await api.post(PATIENT_QUERY, {"n": 200})
+    data = await client.data(PATIENT_QUERY, {"n": 200})
     patients = data["patients"]
     sessions = [s for p in patients for s in p["dialysisSessions"]]
     assert sessions and any(s["machine"] for s in sessions)
@@ -168,10 +133,10 @@ async def test_the_statement_count_test_loads_real_rows(api: Api) -> None:
             assert session["machine"]["id"] == session["machineId"]
 
 
-async def test_nested_lists_match_the_database(api: Api) -> None:
+async def test_nested_lists_match_the_database(client: Client, engine: AsyncEngine) -> None:
     """Per-parent windows give each patient its own newest sessions, at most `limit`."""
-    data = await api.post(PATIENT_QUERY, {"n": 200})
-    async with api.engine.connect() as conn:
+    data = await client.data(PATIENT_QUERY, {"n": 200})
+    async with engine.connect() as conn:
         rows = await conn.execute(
             select(DialysisSession.id, DialysisSession.patient_id)
             .where(DialysisSession.deleted_at.is_(None))
@@ -248,27 +213,27 @@ def session_overlap(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 
 async def test_twenty_root_fields_at_once_share_the_session_safely(
-    api: Api, session_overlap: dict[str, int]
+    client: Client, engine: AsyncEngine, session_overlap: dict[str, int]
 ) -> None:
-    async with api.engine.connect() as conn:
+    async with engine.connect() as conn:
         raw_ids = list(
             await conn.scalars(
                 select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id).limit(6)
             )
         )
     query = _aliased_query([encode("Patient", i) for i in raw_ids])
-    answers = [await api.post(query) for _ in range(3)]
-    answers += await asyncio.gather(*(api.post(query) for _ in range(3)))
+    answers = [await client.data(query) for _ in range(3)]
+    answers += await asyncio.gather(*(client.data(query) for _ in range(3)))
     assert session_overlap["calls"] > 20
     assert session_overlap["max"] == 1, "the request's session ran two statements at once"
     first = answers[0]
     assert all(answer == first for answer in answers[1:])
     # Each aliased field gives what it gives alone, in a request of its own.
     for alias, value in first.items():
-        alone = await api.post(_single(query, alias))
+        alone = await client.data(_single(query, alias))
         assert alone[alias] == value, f"{alias} differs when resolved alongside 19 others"
     # And the data is right, not merely consistent.
-    async with api.engine.connect() as conn:
+    async with engine.connect() as conn:
         visible = await conn.scalar(
             select(func.count()).select_from(Patient).where(Patient.deleted_at.is_(None))
         )

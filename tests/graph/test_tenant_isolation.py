@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
+from api_client import Api, Client
 from graphql import (
     GraphQLField,
     GraphQLObjectType,
@@ -30,21 +29,17 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from graph.app import create_app
-from graph.auth import mint_token
-from graph.config import AuthSettings
 from graph.ids import encode
+from graph.permissions import KNOWN_ROLES
 from graph.schema import schema
 from models.base import Base
 from models.core import Organization, OrganizationMember, User
 from models.database import create_engine
 from models.dialyse import DialysisLab, DialysisMachine, DialysisSession
 from models.healthcare import Patient
-from models.migrate import upgrade_async
 from seed.options import SeedOptions
 from seed.runner import seed_database
 
-AUTH = AuthSettings(algorithms=("HS256",), secret=secrets.token_urlsafe(48))
 ROOT_LIMIT = 500
 GQL = schema._schema
 QUERY_FIELDS: dict[str, GraphQLField] = GQL.query_type.fields  # type: ignore[union-attr]
@@ -103,15 +98,21 @@ def test_the_schema_has_a_list_and_a_by_id_root_for_every_model() -> None:
     assert sorted(BY_ID_FIELDS.values()) == sorted(MODELS)
 
 
-# --- the world: two organizations, a client, tokens --------------------------------------------
+# --- the world: two organizations, a client of each ---------------------------------------------
 
 
 @dataclass(frozen=True)
 class Tenant:
-    organization_id: str
-    user_id: str
-    token: str
+    client: Client  # signed in as a user who is a member of this organization only
     members: frozenset[str]  # global ids of the users the organization may see
+
+    @property
+    def organization_id(self) -> str:
+        return str(self.client.organization_id)
+
+    @property
+    def user_id(self) -> str:
+        return str(self.client.user_id)
 
     @property
     def gid(self) -> str:
@@ -121,28 +122,8 @@ class Tenant:
 @dataclass
 class World:
     engine: AsyncEngine  # plain, unscoped: the truth
-    http: httpx.AsyncClient
     a: Tenant
     b: Tenant
-
-    async def gql(
-        self, tenant: Tenant, query: str, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        """The `data` of a request that must succeed without errors."""
-        body = await self.raw(tenant, query, variables)
-        assert "errors" not in body, body["errors"]
-        return body["data"]  # type: ignore[no-any-return]
-
-    async def raw(
-        self, tenant: Tenant, query: str, variables: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        response = await self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {tenant.token}"},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
 
 
 async def _members(engine: AsyncEngine, organization_id: str) -> set[str]:
@@ -155,33 +136,22 @@ async def _members(engine: AsyncEngine, organization_id: str) -> set[str]:
         return set(rows)
 
 
-async def _tenants(engine: AsyncEngine) -> tuple[Tenant, Tenant]:
-    """Organizations A and B, each with a user who is a member of that one only."""
-    async with engine.connect() as conn:
-        organizations = list(await conn.scalars(select(Organization.id).order_by(Organization.id)))
-    assert len(organizations) >= 2
-    org_a, org_b = organizations[:2]
-    members_a, members_b = await _members(engine, org_a), await _members(engine, org_b)
+async def _world(api: Api, url: URL, engine: AsyncEngine) -> World:
+    """Organizations A and B (the first two by id), each with a client of one of its users,
+    holding every role (so that every type is readable)."""
     tenants = []
-    for org, own, other in ((org_a, members_a, members_b), (org_b, members_b, members_a)):
-        user = sorted(own - other)[0]
-        token = mint_token(AUTH, user_id=user, organization_id=org, roles=[], ttl_seconds=900)
-        tenants.append(Tenant(org, user, token, frozenset(encode("User", u) for u in own)))
-    return tenants[0], tenants[1]
+    for index in (0, 1):
+        client = await api(url, org=index, roles=sorted(KNOWN_ROLES))
+        own = await _members(engine, str(client.organization_id))
+        tenants.append(Tenant(client, frozenset(encode("User", u) for u in own)))
+    return World(engine, *tenants)
 
 
 @pytest.fixture(scope="module")
-async def world(seeded_url: URL) -> AsyncIterator[World]:
+async def world(api: Api, seeded_url: URL) -> AsyncIterator[World]:
     engine = create_engine(seeded_url)
-    app = create_app(database_url=seeded_url, auth=AUTH)
-    transport = httpx.ASGITransport(app=app)
     try:
-        a, b = await _tenants(engine)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-        ):
-            yield World(engine, http, a, b)
+        yield await _world(api, seeded_url, engine)
     finally:
         await engine.dispose()
 
@@ -249,8 +219,8 @@ async def test_every_root_list_returns_exactly_the_rows_of_the_callers_organizat
     type_name = LIST_FIELDS[field]
     model = MODELS[type_name]
     for tenant in (world.a, world.b):
-        data = await world.gql(
-            tenant, f"{{ rows: {field}(limit: {ROOT_LIMIT}) {{ {leaf(type_name)} }} }}"
+        data = await tenant.client.data(
+            f"{{ rows: {field}(limit: {ROOT_LIMIT}) {{ {leaf(type_name)} }} }}"
         )
         rows = data["rows"]
         check_tree(rows, tenant)
@@ -294,25 +264,27 @@ async def test_ids_of_another_organization_are_like_unknown_ids(
         "query($id: ID!, $ids: [ID!]!) {"
         f" one: {by_id}(id: $id) {{ id }} node(id: $id) {{ id }} nodes(ids: $ids) {{ id }} }}"
     )
-    unknown = await world.raw(
-        world.a,
+    unknown = await world.a.client.query(
         query,
         {"id": encode(type_name, str(uuid.uuid4())), "ids": [encode(type_name, str(uuid.uuid4()))]},
+        status=200,
     )
     assert unknown == {"data": {"one": None, "node": None, "nodes": [None]}}
     for raw_id in foreign:
         global_id = encode(type_name, raw_id)
-        answer = await world.raw(world.a, query, {"id": global_id, "ids": [global_id]})
+        answer = await world.a.client.query(
+            query, {"id": global_id, "ids": [global_id]}, status=200
+        )
         assert answer == unknown, f"{type_name} {raw_id} of organization B is visible to A"
-    many = await world.raw(
-        world.a,
+    many = await world.a.client.query(
         query,
         {"id": encode(type_name, foreign[0]), "ids": [encode(type_name, i) for i in foreign]},
+        status=200,
     )
     assert many["data"]["nodes"] == [None] * len(foreign)
     if own:  # control: the same query finds A's own row
         global_id = encode(type_name, own[0])
-        found = await world.gql(world.a, query, {"id": global_id, "ids": [global_id]})
+        found = await world.a.client.data(query, {"id": global_id, "ids": [global_id]})
         assert found == {
             "one": {"id": global_id},
             "node": {"id": global_id},
@@ -346,7 +318,7 @@ async def test_no_nested_relation_of_a_patient_yields_another_organizations_row(
         f" {relation} {{ {_selection(target, 1)} }} }} }}"
     )
     for tenant in (world.a, world.b):
-        data = await world.gql(tenant, query)
+        data = await tenant.client.data(query)
         assert check_tree(data, tenant) >= len(data["patients"]) > 0
 
 
@@ -360,8 +332,8 @@ async def test_nested_relations_from_other_roots_stay_in_the_organization(world:
                 f"{name} {{ {_selection(target, 1, lists_below=False)} }}"
                 for name, target, _many in relations(type_name)
             )
-            data = await world.gql(
-                tenant, f"{{ rows: {field}(limit: 5) {{ {leaf(type_name)} {selection} }} }}"
+            data = await tenant.client.data(
+                f"{{ rows: {field}(limit: 5) {{ {leaf(type_name)} {selection} }} }}"
             )
             checked += check_tree(data, tenant)
         assert checked > 100
@@ -370,7 +342,7 @@ async def test_nested_relations_from_other_roots_stay_in_the_organization(world:
 async def test_me_is_the_callers_user_and_organization(world: World) -> None:
     query = "{ me { userId organizationId user { __typename id } organization { __typename id } } }"
     for tenant in (world.a, world.b):
-        me = (await world.gql(tenant, query))["me"]
+        me = (await tenant.client.data(query))["me"]
         assert me["organizationId"] == tenant.gid
         assert me["userId"] == encode("User", tenant.user_id)
         assert me["user"]["id"] == encode("User", tenant.user_id)
@@ -390,13 +362,12 @@ async def test_soft_deleted_seed_rows_are_never_served(world: World) -> None:
         )
     if not deleted:
         pytest.skip("the seeded data has no soft-deleted patient")
-    listed = await world.gql(world.a, f"{{ patients(limit: {ROOT_LIMIT}) {{ id }} }}")
+    listed = await world.a.client.data(f"{{ patients(limit: {ROOT_LIMIT}) {{ id }} }}")
     listed_ids = {p["id"] for p in listed["patients"]}
     for raw_id in deleted:
         global_id = encode("Patient", raw_id)
         assert global_id not in listed_ids
-        found = await world.gql(
-            world.a,
+        found = await world.a.client.data(
             "query($id: ID!) { patient(id: $id) { id }"
             " node(id: $id) { id } nodes(ids: [$id]) { id } }",
             {"id": global_id},
@@ -425,12 +396,12 @@ CONCURRENT_QUERY = f"""{{
 
 async def test_concurrent_requests_of_two_organizations_never_mix(world: World) -> None:
     baseline = {
-        tenant.organization_id: await world.gql(tenant, CONCURRENT_QUERY)
+        tenant.organization_id: await tenant.client.data(CONCURRENT_QUERY)
         for tenant in (world.a, world.b)
     }
     assert baseline[world.a.organization_id] != baseline[world.b.organization_id]
     tenants = [world.a if i % 3 else world.b for i in range(24)]
-    answers = await asyncio.gather(*(world.gql(t, CONCURRENT_QUERY) for t in tenants))
+    answers = await asyncio.gather(*(t.client.data(CONCURRENT_QUERY) for t in tenants))
     for tenant, data in zip(tenants, answers, strict=True):
         assert data["me"]["organizationId"] == tenant.gid
         assert check_tree(data, tenant) > 0
@@ -453,24 +424,16 @@ class Changes:
 
 @pytest.fixture(scope="module")
 async def private_world(
-    dialect: str, make_database: Callable[[str], URL]
+    api: Api, dialect: str, make_migrated_database: Callable[[str], URL]
 ) -> AsyncIterator[tuple[World, Changes]]:
-    url = make_database(dialect)
-    await upgrade_async(url)
+    url = make_migrated_database(dialect)
     engine = create_engine(url)
-    app = create_app(database_url=url, auth=AUTH)
-    transport = httpx.ASGITransport(app=app)
     try:
         await seed_database(
             engine, SeedOptions(organizations=2, patients_per_org=8, months=2, seed=3)
         )
-        a, b = await _tenants(engine)
-        changes = await _change(engine, a.organization_id, b.organization_id)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-        ):
-            yield World(engine, http, a, b), changes
+        world = await _world(api, url, engine)
+        yield world, await _change(engine, world.a.organization_id, world.b.organization_id)
     finally:
         await engine.dispose()
 
@@ -546,8 +509,7 @@ async def test_a_soft_deleted_patient_vanishes_from_lists_ids_and_relations(
 ) -> None:
     world, changes = private_world
     gid = encode("Patient", changes.deleted_patient)
-    data = await world.gql(
-        world.a,
+    data = await world.a.client.data(
         "query($id: ID!) { patients(limit: 500) { id } patient(id: $id) { id }"
         " node(id: $id) { id } nodes(ids: [$id]) { id }"
         " dialysisSessions(limit: 500) { patientId patient { id } } }",
@@ -565,8 +527,7 @@ async def test_a_soft_deleted_session_vanishes_from_lists_ids_and_relations(
 ) -> None:
     world, changes = private_world
     gid = encode("DialysisSession", changes.deleted_session)
-    data = await world.gql(
-        world.a,
+    data = await world.a.client.data(
         "query($id: ID!, $patient: ID!, $machine: ID!) {"
         " dialysisSessions(limit: 500) { id } dialysisSession(id: $id) { id }"
         " node(id: $id) { id } nodes(ids: [$id]) { id }"
@@ -603,8 +564,7 @@ async def test_hidden_rows_do_not_take_places_in_a_per_parent_page(
                 )
             )
         )
-    data = await world.gql(
-        world.a,
+    data = await world.a.client.data(
         "query($id: ID!, $labs: Int!) { patient(id: $id) { dialysisSessions(limit: 1) { id }"
         " first: dialysisSessions(limit: 1, offset: 0) { id }"
         " second: dialysisSessions(limit: 1, offset: 1) { id }"
@@ -627,14 +587,12 @@ async def test_references_across_organizations_resolve_to_nothing(
     private_world: tuple[World, Changes],
 ) -> None:
     world, changes = private_world
-    session = await world.gql(
-        world.a,
+    session = await world.a.client.data(
         "query($id: ID!) { dialysisSession(id: $id) { machine { id serialNumber } } }",
         {"id": encode("DialysisSession", changes.cross_session)},
     )
     assert session["dialysisSession"] == {"machine": None}, "A's session served B's machine"
-    from_b = await world.gql(
-        world.b,
+    from_b = await world.b.client.data(
         "query($m: ID!, $lab: ID!) {"
         " dialysisMachine(id: $m) { dialysisSessions(limit: 100) { id } }"
         " dialysisLab(id: $lab) { patient { id lastName } } }",
@@ -647,8 +605,7 @@ async def test_references_across_organizations_resolve_to_nothing(
         s["id"] for s in from_b["dialysisMachine"]["dialysisSessions"]
     }, "B's machine listed A's session"
     assert from_b["dialysisLab"] == {"patient": None}, "B's lab served A's patient"
-    nested = await world.gql(
-        world.a,
+    nested = await world.a.client.data(
         f"{{ patients(limit: {ROOT_LIMIT}) {{ {leaf('Patient')}"
         f" dialysisLabs(limit: 100) {{ {leaf('DialysisLab')} }}"
         f" dialysisSessions(limit: 100) {{ {leaf('DialysisSession')}"

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from cli.main import app
-from models.config import database_url
 from models.migrate import upgrade
+from settings import database_url
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""How access tokens are checked: `PERFEX_JWT_*`, read here and nowhere else.
+"""How access tokens are checked: `PERFEX_JWT_*`.
 
 The algorithm list is fixed by configuration, never by the token (RFC 8725 §3.1). HMAC and
 public-key algorithms cannot be mixed: a verifier that accepts both can be fooled into using
@@ -34,7 +34,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from models.config import ConfigError
+from settings.errors import ConfigError
 
 ENV_PREFIX = "PERFEX_JWT_"
 HMAC_ALGORITHMS = {"HS256": 32, "HS384": 48, "HS512": 64}  # minimum secret bytes (RFC 7518 §3.2)
@@ -42,6 +42,7 @@ RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 EC_ALGORITHMS = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 ALLOWED_ALGORITHMS = (*HMAC_ALGORITHMS, *RSA_ALGORITHMS, *EC_ALGORITHMS)
 MIN_RSA_BITS = 2048
+# Where `serve --demo` keeps its random HS256 secret (in the working directory).
 DEMO_SECRET_FILE = ".perfex-demo-secret"  # noqa: S105 (a file name, not a secret)
 
 
@@ -302,7 +303,9 @@ def _create_secret_file(path: Path) -> None:
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
+    "DEMO_MAX_TTL_SECONDS",
     "DEMO_SECRET_FILE",
+    "ENV_PREFIX",
     "AuthSettings",
     "auth_settings",
     "demo_auth_settings",

@@ -1,4 +1,4 @@
-"""Where the database is: `DATABASE_URL`, read here and nowhere else."""
+"""Where the database is: `DATABASE_URL`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
+
+from settings.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./perfex_graph.db"
 
@@ -18,10 +20,6 @@ _ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
-
-
-class ConfigError(Exception):
-    """A setting is wrong; the message says which and how to fix it."""
 
 
 class DatabaseSettings(BaseSettings):
@@ -65,4 +63,10 @@ def describe(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "ConfigError", "database_url", "describe", "parse_database_url"]
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "DatabaseSettings",
+    "database_url",
+    "describe",
+    "parse_database_url",
+]

@@ -1,0 +1,1 @@
+"""The audit domain of the GraphQL API."""

@@ -1,0 +1,1 @@
+"""The cardiology domain of the GraphQL API."""

@@ -1,0 +1,1 @@
+"""The clinical_ai domain of the GraphQL API."""

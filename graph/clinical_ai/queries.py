@@ -1,0 +1,16 @@
+"""Root fields of the clinical_ai domain."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.clinical_ai.types import CdssRecommendation, ClinicalAiSession
+from graph.roots import by_id, listing
+
+
+@strawberry.type
+class ClinicalAiQuery:
+    clinical_ai_session = by_id(ClinicalAiSession)
+    clinical_ai_sessions = listing(ClinicalAiSession)
+    cdss_recommendation = by_id(CdssRecommendation)
+    cdss_recommendations = listing(CdssRecommendation)

@@ -1,0 +1,1 @@
+"""The core domain of the GraphQL API."""

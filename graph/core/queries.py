@@ -1,0 +1,22 @@
+"""Root fields of the core domain."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.core.types import Organization, OrganizationMember, Role, User, UserRole
+from graph.roots import by_id, listing
+
+
+@strawberry.type
+class CoreQuery:
+    organization = by_id(Organization)
+    organizations = listing(Organization)
+    user = by_id(User)
+    users = listing(User)
+    organization_member = by_id(OrganizationMember)
+    organization_members = listing(OrganizationMember)
+    role = by_id(Role)
+    roles = listing(Role)
+    user_role = by_id(UserRole)
+    user_roles = listing(UserRole)

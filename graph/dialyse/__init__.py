@@ -1,0 +1,1 @@
+"""The dialyse domain of the GraphQL API."""

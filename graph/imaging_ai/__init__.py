@@ -1,0 +1,1 @@
+"""The imaging_ai domain of the GraphQL API."""

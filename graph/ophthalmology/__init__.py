@@ -1,0 +1,1 @@
+"""The ophthalmology domain of the GraphQL API."""

@@ -1,0 +1,1 @@
+"""The patient_portal domain of the GraphQL API."""

@@ -1,0 +1,1 @@
+"""The population_health domain of the GraphQL API."""

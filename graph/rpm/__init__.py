@@ -1,0 +1,1 @@
+"""The rpm domain of the GraphQL API."""
