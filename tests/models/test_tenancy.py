@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, insert, select, text, union_all, update
-from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, aliased
 
 from models.core import Organization, OrganizationMember, User
-from models.database import create_engine, session_factory
+from models.database import session_factory
 from models.healthcare import Patient
 from models.tenancy import TENANT_KEY, TenantScopeError, TenantSession, tenant_session_factory
 
@@ -46,16 +45,9 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
-    """A database of this module only: its tests write rows."""
-    return make_migrated_database(dialect)
-
-
-@pytest.fixture(scope="module")
-async def engine(url: URL) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
+def engine(private_engine: AsyncEngine) -> AsyncEngine:
+    """The model tests' own database (tests/models/conftest.py): these tests write rows."""
+    return private_engine
 
 
 def _tag() -> str:
