@@ -16,16 +16,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from faker import Faker
 from sqlalchemy import Table
 
 from models import Base
-from seed.options import SeedOptions
+from seed.options import CLINIC_TZ, SeedOptions
 
 UTC = dt.UTC
-CLINIC_TZ = ZoneInfo("Europe/Paris")  # the Perfex clinics are French; clock times are local
 STORAGE = "https://storage.example.org"  # object-storage URLs: a reserved example domain
 
 Row = tuple[Table, dict[str, Any]]
@@ -154,8 +152,8 @@ class OrgContext:
 
     @property
     def now(self) -> dt.datetime:
-        """The instant the data describes: the evening of the last day of history."""
-        return local(self.end, 18)
+        """The instant the data describes: nothing is measured after it (SeedOptions.clock)."""
+        return self.options.clock
 
     def rng(self, domain: str) -> random.Random:
         """A generator private to this organization and domain (string seeds are stable)."""

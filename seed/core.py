@@ -94,7 +94,7 @@ def platform(options: SeedOptions, hashes: Sequence[str]) -> Iterator[Row]:
             "last_name": "Administrator",
             "is_email_verified": True,
             "platform_role": "super_admin",
-            "last_login_at": local(options.last_day, 9, 12),
+            "last_login_at": min(local(options.last_day, 9, 12), options.clock),
             **stamps(created),
         },
     )

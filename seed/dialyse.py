@@ -88,7 +88,7 @@ def generate(ctx: OrgContext) -> Iterator[Item]:
         yield T_PROFILE, profile
         base = _lab_baseline(rng, p)
         first = max(p.first_day, profile["dialysis_start_date"].date())
-        last = min(ctx.end + dt.timedelta(days=7), p.facts.get("dialysis_end", dt.date.max))
+        last = min(ctx.end + dt.timedelta(days=2), p.facts.get("dialysis_end", dt.date.max))
         if profile["dialysis_type"] == "pd":
             for month_start in _months(first, min(last, ctx.end)):
                 when = local(month_start + dt.timedelta(days=rng.randint(0, 20)), 8, 30)

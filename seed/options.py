@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 # Bounds keep a run finite (time, disk) while covering a demo and a load test.
 LIMITS: dict[str, tuple[float, float]] = {
@@ -14,6 +16,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**63 - 1),
     "rpm_readings_per_day": (0, 48),
 }
+CLINIC_TZ = ZoneInfo("Europe/Paris")  # the Perfex clinics are French; clock times are local
+EVENING = dt.time(18)  # `--as-of DAY` describes the clinic at the end of DAY's working day
 EARLIEST_AS_OF = dt.date(2000, 1, 1)
 LATEST_AS_OF = dt.date(2100, 12, 31)
 
@@ -32,6 +36,9 @@ class SeedOptions:
     seed: int = 42
     rpm_readings_per_day: float = 4.0
     as_of: dt.date | None = None
+    # The instant the data describes: nothing measured after it, only plans. Default: the
+    # evening (18:00 clinic time) of `as_of`; without `as_of`, the moment the seed runs.
+    now: dt.datetime | None = None
 
     def validate(self) -> SeedOptions:
         """Raise SeedOptionsError for the first invalid option; return self when all are valid."""
@@ -52,12 +59,35 @@ class SeedOptions:
                 raise SeedOptionsError(
                     f"--as-of must be between {EARLIEST_AS_OF} and {LATEST_AS_OF}, got {self.as_of}"
                 )
+        if self.now is not None and (
+            not isinstance(self.now, dt.datetime) or self.now.utcoffset() is None
+        ):
+            raise SeedOptionsError(f"now must be an aware datetime, got {self.now!r}")
         return self
 
     @property
     def last_day(self) -> dt.date:
-        """The last day of history: `as_of`, or today in UTC."""
-        return self.as_of or dt.datetime.now(dt.UTC).date()
+        """The last day of history: `as_of`, else the clinic's date at `now` (default: today)."""
+        if self.as_of is not None:
+            return self.as_of
+        return self.clock.astimezone(CLINIC_TZ).date()
+
+    @property
+    def clock(self) -> dt.datetime:
+        """The instant the data describes (UTC, whole seconds)."""
+        if self.now is not None:
+            instant = self.now
+        elif self.as_of is not None:
+            wall = dt.datetime.combine(self.as_of, EVENING, tzinfo=CLINIC_TZ)
+            instant = wall
+        else:
+            instant = dt.datetime.now(dt.UTC)
+        return instant.astimezone(dt.UTC).replace(microsecond=0)
+
+    def fixed(self) -> SeedOptions:
+        """These options with one "today" and one "now", so a long run sees a single clock."""
+        clock = self.clock
+        return dataclasses.replace(self, as_of=self.last_day, now=clock)
 
 
 def _flag(name: str) -> str:

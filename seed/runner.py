@@ -8,7 +8,6 @@ and can simply be re-run. Only counts and step names are reported, never row con
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +76,7 @@ async def seed_database(
     engine: AsyncEngine, options: SeedOptions, progress: Progress | None = None
 ) -> SeedReport:
     """Generate `options` worth of data into `engine`'s database, which must be empty."""
-    options = dataclasses.replace(options.validate(), as_of=options.last_day)  # one "today"
+    options = options.validate().fixed()  # one "today" and one "now" for the whole run
     try:
         await check_ready(engine)
     except DatabaseNotMigrated as exc:

@@ -123,9 +123,9 @@ def _visit(
     group: str | None,
 ) -> Iterator[Item]:
     start = local(day, rng.randint(16, 33) // 2, rng.choice((0, 15, 30, 45)))
-    past = day <= ctx.end
     consult, complaint = new_id(rng), _texts(module, p.conditions)
     duration = 45 if kind == "initial" else 30
+    past = start + dt.timedelta(minutes=duration) <= ctx.now  # over by the time of the data
     status = "completed" if past else "scheduled"
     yield from _appointment(ctx, rng, p, module, doctor, start, duration, status, kind, group)
     yield (
