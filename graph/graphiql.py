@@ -29,6 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from graphql import get_introspection_query
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -39,26 +40,23 @@ MANIFEST_NAME = "manifest.json"
 
 # Opened in the query editor on a first visit (GraphiQL then remembers the user's own query).
 EXAMPLE_QUERY = """\
-# Needs a token in the Headers tab below.
-# Ctrl+Enter runs the query.
-query Patients {
-  me {
-    userId
-    organizationId
-    roles
-  }
-  patients(limit: 10) {
-    id
-    firstName
-    lastName
-    dateOfBirth
-    dialysisSessions(limit: 3) {
-      sessionDate
-      ktv
+# Paste a token in the Headers tab below; Ctrl+Enter runs the query.
+query Chart {
+  me { userId organizationId roles }
+  dialysisProfiles(limit: 10) {
+    dialysisType
+    dryWeight
+    patient {
+      firstName
+      lastName
+      dateOfBirth
+      dialysisSessions(limit: 4) { sessionDate status preWeight postWeight ktv }
     }
   }
 }
 """
+# The standard introspection query: bootstrap.js loads the schema with the user's token.
+INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
 
 # Opened in the headers editor on a first visit; persisted in the browser afterwards.
 DEFAULT_HEADERS = (
@@ -67,6 +65,12 @@ DEFAULT_HEADERS = (
     'or the serve --demo output>"\n'
     "}\n"
 )
+
+
+def headers_with_token(token: str) -> str:
+    """The Headers tab pre-filled with a token (the demo's, never a real deployment's)."""
+    return json.dumps({"Authorization": f"Bearer {token}"}, indent=2) + "\n"
+
 
 _CONTENT_TYPES = {
     ".js": "text/javascript; charset=utf-8",
@@ -220,11 +224,13 @@ def graphiql_page(
     *,
     style_nonce: str | None = None,
     assets: Mapping[str, Asset] | None = None,
+    default_headers: str = DEFAULT_HEADERS,
 ) -> str:
     """The GraphiQL HTML page for the API at graphql_path, loading only local assets.
 
     graphql_path must be a path on this origin: an absolute URL would break the page's promise
     (and its CSP) of never talking to another host. style_nonce: see graphiql_csp.
+    default_headers: the Headers tab on a first visit (`serve --demo` puts its token there).
     """
     if not graphql_path.startswith("/") or graphql_path.startswith("//"):
         raise ValueError(f"graphql_path must be a path on this origin, got {graphql_path!r}")
@@ -233,7 +239,8 @@ def graphiql_page(
         "graphqlPath": graphql_path,
         "assetsPath": ASSETS_PATH,
         "exampleQuery": EXAMPLE_QUERY,
-        "defaultHeaders": DEFAULT_HEADERS,
+        "defaultHeaders": default_headers,
+        "introspectionQuery": INTROSPECTION_QUERY,
         "styleNonce": style_nonce,
     }
     # A JSON data block is parsed, never executed, so it needs no CSP exception; escaping "<"
@@ -266,6 +273,7 @@ def graphiql_page(
       <code>perfex-graph token</code> or the <code>perfex-graph serve --demo</code> output.
       Headers are kept in this browser: on a shared workstation, clear them when you leave
       (settings &#9881; &rarr; <em>Clear data</em>).
+      <span id="perfex-hint-status" data-state="waiting"></span>
     </header>
     <div id="graphiql">Loading GraphiQL…</div>
     <noscript>GraphiQL needs JavaScript.</noscript>
@@ -278,7 +286,7 @@ def graphiql_page(
 """
 
 
-async def render_graphiql(request: Request) -> HTMLResponse:
+async def render_graphiql(request: Request, default_headers: str = DEFAULT_HEADERS) -> HTMLResponse:
     """The page for a browser asking for the API's own URL, with its CSP and hardening headers.
 
     The API path is the request's own path, so the page works wherever the view is mounted; the
@@ -286,7 +294,7 @@ async def render_graphiql(request: Request) -> HTMLResponse:
     """
     nonce = secrets.token_urlsafe(18)
     return HTMLResponse(
-        graphiql_page(request.url.path, style_nonce=nonce),
+        graphiql_page(request.url.path, style_nonce=nonce, default_headers=default_headers),
         headers={
             "Content-Security-Policy": graphiql_csp(style_nonce=nonce),
             "Referrer-Policy": "no-referrer",

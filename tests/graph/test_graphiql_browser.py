@@ -33,6 +33,7 @@ from sqlalchemy.engine import URL
 from graph.app import create_app
 from graph.graphiql import ASSETS_PATH
 from models.database import session_factory
+from models.dialyse import DialysisProfile
 from models.healthcare import Patient
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,15 +96,16 @@ async def clinic(api: Api, make_migrated_database: Callable[[str], URL]) -> Clin
     """Built here (SQLite only): the page is what is tested, not the dialects."""
     url = make_migrated_database("sqlite")
     member, other = await api(url), await api(url)
+    ada = Patient(
+        organization_id=member.organization_id,
+        first_name="Ada",
+        last_name="Lovelace",
+        date_of_birth=dt.date(1985, 12, 10),
+    )
     async with session_factory(member.engine)() as session, session.begin():
         session.add_all(
             [
-                Patient(
-                    organization_id=member.organization_id,
-                    first_name="Ada",
-                    last_name="Lovelace",
-                    date_of_birth=dt.date(1985, 12, 10),
-                ),
+                ada,
                 Patient(
                     organization_id=other.organization_id,
                     first_name="Grace",
@@ -111,6 +113,16 @@ async def clinic(api: Api, make_migrated_database: Callable[[str], URL]) -> Clin
                     date_of_birth=dt.date(1979, 12, 9),
                 ),
             ]
+        )
+        await session.flush()
+        session.add(
+            DialysisProfile(
+                organization_id=member.organization_id,
+                patient_id=ada.id,
+                dialysis_type="hd",
+                dry_weight=61.5,
+                created_by=member.user_id,
+            )
         )
     return Clinic(url, member, own_patient="Lovelace", other_patient="Hopperfield")
 
@@ -178,10 +190,22 @@ EDITOR_VALUE = "(selector) => document.querySelector(selector).CodeMirror.getVal
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 HEADERS_EDITOR = "section.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
 RESULT = ".result-window .CodeMirror"
+STATUS = "#perfex-hint-status"
+DOCS_BUTTON = "Show Documentation Explorer"
+DOCS = ".graphiql-doc-explorer"
 # GraphiQL keeps the headers twice (its tabs, and the last headers); a reload restores them only
 # once both are written, each after a 500 ms debounce.
 STORED = """(text) => ["graphiql:tabState", "graphiql:headers"].every(
   (key) => (localStorage.getItem(key) || "").includes(text))"""
+
+
+def type_headers(page: Any, headers: dict[str, str]) -> None:
+    """Replace the Headers tab's text, typed as a user would."""
+    page.locator(HEADERS_EDITOR).click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(json.dumps(headers))
+    assert json.loads(page.evaluate(EDITOR_VALUE, HEADERS_EDITOR)) == headers
 
 
 def test_graphiql_runs_a_query_offline(chromium: Path, server: str, clinic: Clinic) -> None:
@@ -202,23 +226,32 @@ def test_graphiql_runs_a_query_offline(chromium: Path, server: str, clinic: Clin
             page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
             page.on("websocket", lambda ws: watch.blocked.append(f"websocket {ws.url}"))
 
-            # The page loads, from this server only, with the editor and the hint.
+            # The page loads, from this server only, with the editor and the hint: no token yet,
+            # so no schema, and the page says what to do instead of showing an error.
             response = page.goto(f"{server}/graphql", wait_until="networkidle")
             assert response is not None and response.ok
             assert "script-src 'self'" in response.headers["content-security-policy"]
             expect(page.locator(QUERY_EDITOR)).to_be_visible()
             expect(page.locator("#perfex-hint")).to_contain_text("Authorization")
-            assert "query Patients" in page.evaluate(EDITOR_VALUE, QUERY_EDITOR)
+            expect(page.locator(STATUS)).to_contain_text("Paste a token")
+            assert "query Chart" in page.evaluate(EDITOR_VALUE, QUERY_EDITOR)
             expect(page.locator(HEADERS_EDITOR)).to_be_visible()
             assert "Bearer <paste" in page.evaluate(EDITOR_VALUE, HEADERS_EDITOR)
 
-            # The user replaces the placeholder header with a real token, as typed text.
-            headers = json.dumps({"Authorization": f"Bearer {token}"})
-            page.locator(HEADERS_EDITOR).click()
-            page.keyboard.press("Control+A")
-            page.keyboard.press("Delete")
-            page.keyboard.insert_text(headers)
-            assert json.loads(page.evaluate(EDITOR_VALUE, HEADERS_EDITOR)) == json.loads(headers)
+            # A token the API refuses is reported as such, with the API's code.
+            type_headers(page, {"Authorization": "Bearer not.a-valid.token"})
+            expect(page.locator(STATUS)).to_contain_text("UNAUTHENTICATED")
+
+            # The user pastes a real token: the schema loads by itself and Docs shows the types.
+            headers = {"Authorization": f"Bearer {token}"}
+            type_headers(page, headers)
+            expect(page.locator(STATUS)).to_contain_text("schema is loaded")
+            page.get_by_role("button", name=DOCS_BUTTON).click()
+            docs = page.locator(DOCS)
+            expect(docs).to_contain_text("Query")
+            docs.get_by_text("Query", exact=True).first.click()
+            expect(docs).to_contain_text("patients")
+            expect(docs).to_contain_text("Patient")
 
             # Run the example query; the result pane shows this organization's data only.
             page.get_by_role("button", name="Execute query").click()
@@ -227,7 +260,7 @@ def test_graphiql_runs_a_query_offline(chromium: Path, server: str, clinic: Clin
             data = json.loads(page.evaluate(EDITOR_VALUE, RESULT))
             assert "errors" not in data, data
             assert data["data"]["me"]["roles"] == list(clinic.member.roles)
-            names = [patient["lastName"] for patient in data["data"]["patients"]]
+            names = [p["patient"]["lastName"] for p in data["data"]["dialysisProfiles"]]
             assert names == [clinic.own_patient]
             assert clinic.other_patient not in page.evaluate(EDITOR_VALUE, RESULT)
 
@@ -236,6 +269,7 @@ def test_graphiql_runs_a_query_offline(chromium: Path, server: str, clinic: Clin
             page.reload(wait_until="networkidle")
             expect(page.locator(HEADERS_EDITOR)).to_be_visible()
             assert token in page.evaluate(EDITOR_VALUE, HEADERS_EDITOR)
+            expect(page.locator(STATUS)).to_contain_text("schema is loaded")
         finally:
             browser.close()
 
