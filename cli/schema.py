@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import typer
@@ -19,18 +20,47 @@ def current_sdl() -> str:
 
 
 def export_schema(
-    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Where to write the SDL."),
-    check: bool = typer.Option(False, "--check", help="Only verify the file is up to date."),
+    output: Path = typer.Option(
+        DEFAULT_OUTPUT, "--output", "-o", metavar="FILE", help="Where to write the SDL."
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Only verify the file is up to date; print the difference and exit 1 if not.",
+    ),
 ) -> None:
     """Write the GraphQL schema (SDL) to schema.graphql, or check that it is current."""
     sdl = current_sdl()
     if check:
-        if not output.exists() or output.read_text() != sdl:
-            raise fail(f"{output} is out of date: run `perfex-graph export-schema`")
+        try:
+            snapshot = output.read_text() if output.exists() else None
+        except OSError as exc:
+            raise fail(f"cannot read {output}: {exc.strerror}") from None
+        if snapshot != sdl:
+            _print_diff(output, snapshot, sdl)
+            missing = "does not exist" if snapshot is None else "is out of date"
+            raise fail(
+                f"{output} {missing}: run `perfex-graph export-schema`, then review the diff"
+            )
         console.print(f"{output} is up to date")
         return
-    output.write_text(sdl)
+    try:
+        output.write_text(sdl)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
     console.print(f"wrote {output} ({len(sdl.splitlines())} lines)")
+
+
+def _print_diff(path: Path, snapshot: str | None, sdl: str) -> None:
+    """A unified diff from the snapshot to the schema the code builds, on stdout."""
+    lines = difflib.unified_diff(
+        (snapshot or "").splitlines(keepends=True),
+        sdl.splitlines(keepends=True),
+        fromfile=f"{path} (snapshot)",
+        tofile=f"{path} (current schema)",
+    )
+    for line in lines:
+        typer.echo(line if line.endswith("\n") else line + "\n", nl=False)
 
 
 def _load(path: Path) -> object:
@@ -44,8 +74,10 @@ def _load(path: Path) -> object:
 
 
 def schema_diff(
-    old: Path = typer.Argument(..., help="The previous schema.graphql (e.g. of the last release)."),
-    new: Path = typer.Argument(..., help="The new schema.graphql."),
+    old: Path = typer.Argument(
+        ..., metavar="OLD", help="The previous schema.graphql (e.g. of the last release)."
+    ),
+    new: Path = typer.Argument(..., metavar="NEW", help="The new schema.graphql."),
 ) -> None:
     """Print breaking and dangerous changes from OLD to NEW; exit 1 if any are breaking."""
     before, after = _load(old), _load(new)

@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import URL
 
+from cli.database import KNOWN_ERRORS as DATABASE_ERRORS
+from cli.database import describe_error, open_database, run
 from cli.output import console, fail
-from models.database import DatabaseNotMigrated, DatabaseUnavailable, create_engine
+from models.database import create_engine
 from seed.options import SeedOptions, SeedOptionsError, parse_as_of
 from seed.runner import SeedError, SeedReport, seed_database
-from settings import ConfigError, database_url, describe
+from settings import database_url, describe
 
 # Failures a user can fix: one line and exit status 1, never a traceback.
-KNOWN_ERRORS = (SeedOptionsError, SeedError, ConfigError, DatabaseUnavailable, DatabaseNotMigrated)
+KNOWN_ERRORS: tuple[type[Exception], ...] = (SeedOptionsError, SeedError, *DATABASE_ERRORS)
 
 
 def seed(
-    organizations: int = typer.Option(3, "--organizations", help="Organizations (tenants), 1-500."),
-    patients_per_org: int = typer.Option(
-        70, "--patients-per-org", help="Patients per organization, 1-100000."
+    organizations: int = typer.Option(
+        3, "--organizations", metavar="N", help="Organizations (tenants), 1-500."
     ),
-    months: int = typer.Option(6, "--months", help="Months of history, 1-120."),
-    seed: int = typer.Option(42, "--seed", help="Random seed: same options, same data."),
+    patients_per_org: int = typer.Option(
+        70, "--patients-per-org", metavar="N", help="Patients per organization, 1-100000."
+    ),
+    months: int = typer.Option(6, "--months", metavar="N", help="Months of history, 1-120."),
+    seed: int = typer.Option(
+        42, "--seed", metavar="N", help="Random seed: same options, same data."
+    ),
     rpm_readings_per_day: float = typer.Option(
-        4.0, "--rpm-readings-per-day", help="Readings a day per monitored patient, 0-48."
+        4.0,
+        "--rpm-readings-per-day",
+        metavar="N",
+        help="Readings a day per monitored patient, 0-48.",
     ),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Last day of history, YYYY-MM-DD (default: today, UTC)."
+        None,
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="Last day of history (default: today, UTC).",
     ),
 ) -> None:
-    """Generate realistic synthetic patients, visits, dialysis, cardiology, ophthalmology,
-    AI, portal, population-health and remote-monitoring data into DATABASE_URL."""
+    """Fill a migrated, empty database at DATABASE_URL with synthetic clinical data.
+
+    Every clinical domain; the same options and --seed always give the same data."""
     try:
         options = SeedOptions(
             organizations=organizations,
@@ -44,9 +55,10 @@ def seed(
             as_of=parse_as_of(as_of),
         ).validate()
         url = database_url()
-        report = asyncio.run(_run(url, options))
+        open_database(url, migrated=True)
+        report = run(_run(url, options))
     except KNOWN_ERRORS as exc:
-        raise fail(str(exc)) from None
+        raise fail(describe_error(exc)) from None
     console.print(
         f"seeded {describe(url)}: {options.organizations} organizations, "
         f"{options.organizations * options.patients_per_org:,} patients, "

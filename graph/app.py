@@ -26,7 +26,8 @@ from graph.auth import AuthError, authenticate
 from graph.context import Context, build_context, request_id_of
 from graph.errors import ErrorCode
 from graph.graphiql import graphiql_asset_routes, render_graphiql
-from graph.schema import ClinicalSchema, schema
+from graph.http import RequestError, error_body, execute, negotiate, read_request, result_response
+from graph.schema import MAX_TOKENS, ClinicalSchema, schema
 from models.database import (
     DatabaseNotMigrated,
     DatabaseUnavailable,
@@ -43,15 +44,9 @@ logger = logging.getLogger("perfex_graph.app")
 MAX_BODY_BYTES = 1_000_000  # a GraphQL document with variables; nothing legitimate is larger
 
 
-def _error_body(message: str, code: ErrorCode, request_id: str) -> dict[str, Any]:
-    return {
-        "data": None,
-        "errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}],
-    }
-
-
 class ClinicalGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with authentication in front and orjson behind."""
+    """Strawberry's ASGI view with authentication in front and orjson behind; requests and
+    responses follow GraphQL over HTTP (`graph.http`: media types, status codes)."""
 
     def __init__(self, graphql_schema: ClinicalSchema, auth: AuthSettings) -> None:
         super().__init__(graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
@@ -67,10 +62,22 @@ class ClinicalGraphQL(GraphQL[Context, None]):
         if _wants_ide(request):
             await super().__call__(scope, receive, send)
             return
+        response = await self._respond(
+            request, request_id, negotiate(request.headers.get("accept"))
+        )
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, request_id: str, media_type: str) -> Response:
+        """Authenticate, read the request, run it: every outcome is a GraphQL JSON response."""
+
+        def refuse(
+            message: str, code: ErrorCode, status: int, headers: dict[str, str] | None = None
+        ) -> Response:
+            body = self.encode_json(error_body(message, code, request_id, media_type))
+            return Response(body, status, headers, media_type)
+
         if _declared_length(request) > MAX_BODY_BYTES:
-            body = _error_body("Request body too large.", ErrorCode.BAD_USER_INPUT, request_id)
-            await JSONResponse(body, status_code=413)(scope, receive, send)
-            return
+            return refuse("Request body too large.", ErrorCode.BAD_USER_INPUT, 413)
         state = request.app.state
         try:
             principal = await authenticate(
@@ -78,26 +85,28 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             )
         except AuthError as exc:
             logger.info("request %s refused: %s", request_id, exc.reason)
-            body = _error_body(exc.message, exc.code, request_id)
-            await JSONResponse(body, status_code=exc.status)(scope, receive, send)
-            return
+            return refuse(exc.message, exc.code, exc.status)
         except (DatabaseUnavailable, SQLAlchemyError, OSError) as exc:
             logger.error(
                 "request %s: database error during sign-in: %s", request_id, type(exc).__name__
             )
-            body = _error_body("Service unavailable.", ErrorCode.SERVICE_UNAVAILABLE, request_id)
-            await JSONResponse(body, status_code=503)(scope, receive, send)
-            return
+            return refuse("Service unavailable.", ErrorCode.SERVICE_UNAVAILABLE, 503)
+        if request.method not in ("GET", "POST"):
+            allow = {"Allow": "GET, POST"}
+            return refuse("Use GET or POST.", ErrorCode.BAD_REQUEST, 405, allow)
         context = build_context(principal, state.tenant_sessions, request_id)
-        scope.setdefault("state", {})["graphql_context"] = context
         try:
-            await super().__call__(scope, receive, send)
+            graphql = await read_request(request)
+            result = await execute(self.schema, graphql, request.method, context, MAX_TOKENS)
+        except RequestError as exc:
+            return refuse(exc.message, ErrorCode.BAD_REQUEST, exc.status, exc.headers)
         finally:
             await context.db.close()
+        return result_response(result, media_type, self.encode_json)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        # None only for the GraphiQL page, which executes nothing.
-        return getattr(request.state, "graphql_context", None)  # type: ignore[return-value]
+        # Strawberry runs only the GraphiQL page, which executes nothing; `_respond` the rest.
+        return None  # type: ignore[return-value]
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return await render_graphiql(request)
@@ -148,10 +157,35 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
-def create_app(*, database_url: URL | None = None, auth: AuthSettings | None = None) -> Starlette:
-    """The ASGI app; the engine is created at startup and disposed at shutdown."""
+def create_app(
+    *,
+    database_url: URL | None = None,
+    auth: AuthSettings | None = None,
+    cors_origins: list[str] | tuple[str, ...] | None = None,
+) -> Starlette:
+    """The ASGI app; the engine is created at startup and disposed at shutdown.
+
+    `cors_origins` (default: PERFEX_CORS_ORIGINS) are the web origins whose pages may call the
+    API; none by default. Preflights are answered before authentication (they carry no token).
+    """
+    from starlette.middleware import Middleware
+    from starlette.middleware.cors import CORSMiddleware
+
+    from settings import configured_cors_origins, cors_rules, parse_cors_origins
+
     url = database_url or configured_database_url()
     settings = auth or auth_settings()
+    origins = configured_cors_origins() if cors_origins is None else cors_origins
+    cors = cors_rules(parse_cors_origins(origins or ()))
+    cors_middleware = Middleware(
+        CORSMiddleware,
+        allow_origins=cors.allow_origins,
+        allow_origin_regex=cors.allow_origin_regex,
+        allow_methods=("GET", "POST", "OPTIONS"),
+        allow_headers=("Authorization", "Content-Type", "X-Request-Id"),
+        expose_headers=("X-Request-Id",),
+        allow_credentials=False,  # tokens are bearer headers, never cookies
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -170,4 +204,5 @@ def create_app(*, database_url: URL | None = None, auth: AuthSettings | None = N
         Route("/readyz", readyz),
         *graphiql_asset_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    middleware = [cors_middleware] if cors.enabled else []
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -29,6 +29,7 @@ class ErrorCode(enum.StrEnum):
     UNAUTHENTICATED = "UNAUTHENTICATED"  # HTTP 401: missing or invalid token
     FORBIDDEN = "FORBIDDEN"  # HTTP 403, or an action the caller may not take
     BAD_USER_INPUT = "BAD_USER_INPUT"  # invalid arguments or an oversized request
+    BAD_REQUEST = "BAD_REQUEST"  # HTTP 400/405/415: not a GraphQL request we can run
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # includes the query limits
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # masked, with the request id

@@ -9,6 +9,7 @@ that names the variable and never echoes a secret.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -33,7 +34,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL
 
+from settings.env import ENV_FILE, state_directory
 from settings.errors import ConfigError
 
 ENV_PREFIX = "PERFEX_JWT_"
@@ -42,14 +45,18 @@ RSA_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 EC_ALGORITHMS = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 ALLOWED_ALGORITHMS = (*HMAC_ALGORITHMS, *RSA_ALGORITHMS, *EC_ALGORITHMS)
 MIN_RSA_BITS = 2048
-# Where `serve --demo` keeps its random HS256 secret (in the working directory).
-DEMO_SECRET_FILE = ".perfex-demo-secret"  # noqa: S105 (a file name, not a secret)
 
 
 class AuthSettings(BaseSettings):
     """Token verification settings; invalid combinations fail at construction."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
 
     algorithms: Annotated[tuple[str, ...], NoDecode] = ("HS256",)
     secret: SecretStr | None = None
@@ -245,12 +252,63 @@ def _describe(exc: ValidationError) -> str:
 
 
 DEMO_MAX_TTL_SECONDS = 12 * 3600  # a demo token lasts a working day
+# Variables that choose how tokens are signed: when none is set, `token` may use the demo's.
+_KEY_VARIABLES = ("algorithms", "secret", "public_key", "private_key")
 
 
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
-    """The configured token settings (environment variables `PERFEX_JWT_*`)."""
+    """The configured token settings (environment variables `PERFEX_JWT_*`, or `.env`)."""
     return AuthSettings()
+
+
+class _KeyChoice(BaseSettings):
+    """Only whether any key variable is set (values unchecked): see `signing_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore"
+    )
+
+    algorithms: str | None = None
+    secret: str | None = None
+    public_key: str | None = None
+    private_key: str | None = None
+
+
+def signing_keys_configured() -> bool:
+    """Whether any of PERFEX_JWT_ALGORITHMS, SECRET, PUBLIC_KEY, PRIVATE_KEY is set."""
+    choice = _KeyChoice()
+    return any(getattr(choice, name) for name in _KEY_VARIABLES)
+
+
+def signing_settings(database: URL) -> AuthSettings:
+    """The settings `perfex-graph token` signs with: the configured `PERFEX_JWT_*`, or, when
+    none of ALGORITHMS, SECRET, PUBLIC_KEY and PRIVATE_KEY is set, the settings of the demo
+    `serve --demo` created on `database` (so demo tokens work out of the box)."""
+    if signing_keys_configured():
+        return auth_settings()
+    path = demo_secret_path(database)
+    if not path.exists():
+        raise ConfigError(
+            f"no signing key: set {ENV_PREFIX}SECRET (or {ENV_PREFIX}PRIVATE_KEY), or run "
+            "`perfex-graph serve --demo` on this database first (it keeps a demo secret)"
+        )
+    return demo_auth_settings(path)
+
+
+def demo_secret_path(database: URL) -> Path:
+    """Where `serve --demo` keeps the secret of the demo on `database`: one file per database
+    (the absolute path of an SQLite file, or the server and database name), in the user's
+    state directory, so two checkouts never share (or overwrite) a secret."""
+    if database.get_backend_name() == "sqlite" and database.database:
+        name = Path(database.database).stem or "database"
+        key = f"sqlite:{Path(database.database).resolve()}"
+    else:
+        name = database.database or "database"
+        key = database.set(password=None).render_as_string(hide_password=True)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    safe_name = "".join(char if char.isalnum() or char in "-_" else "_" for char in name)[:40]
+    return state_directory() / "demo-secrets" / f"{safe_name}-{digest}.secret"
 
 
 def demo_auth_settings(secret_file: Path) -> AuthSettings:
@@ -270,7 +328,13 @@ def demo_auth_settings(secret_file: Path) -> AuthSettings:
 
 def _demo_secret(path: Path) -> str:
     if not path.exists():
-        _create_secret_file(path)
+        try:
+            _create_secret_file(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write the demo secret {path}: {exc.strerror or exc}; "
+                "set XDG_STATE_HOME to a writable directory"
+            ) from None
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
@@ -288,8 +352,9 @@ def _demo_secret(path: Path) -> str:
 
 
 def _create_secret_file(path: Path) -> None:
-    """Write to a private temp file, then link it into place: readers never see a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a private temp file, then link it into place: readers never see a half file.
+    A directory this creates is private (0700)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_name(f"{path.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -304,9 +369,11 @@ def _create_secret_file(path: Path) -> None:
 __all__ = [
     "ALLOWED_ALGORITHMS",
     "DEMO_MAX_TTL_SECONDS",
-    "DEMO_SECRET_FILE",
     "ENV_PREFIX",
     "AuthSettings",
     "auth_settings",
     "demo_auth_settings",
+    "demo_secret_path",
+    "signing_keys_configured",
+    "signing_settings",
 ]

@@ -8,6 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from settings.env import ENV_FILE
 from settings.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./perfex_graph.db"
@@ -23,7 +24,7 @@ _ASYNC_DRIVERS = {
 
 
 class DatabaseSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore")
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
 

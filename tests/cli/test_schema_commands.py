@@ -23,6 +23,26 @@ def test_export_then_check(tmp_path: Path) -> None:
     assert "out of date" in stale.output
 
 
+def test_check_prints_the_difference(tmp_path: Path) -> None:
+    target = tmp_path / "schema.graphql"
+    sdl = current_sdl()
+    line = next(text for text in sdl.splitlines() if text.startswith("type Query"))
+    target.write_text(sdl.replace(line, "type Query  # edited", 1) + "type Gone {\n  a: Int\n}\n")
+    result = runner.invoke(app, ["export-schema", "--check", "--output", str(target)])
+    assert result.exit_code == 1
+    assert f"--- {target} (snapshot)" in result.stdout
+    assert f"+++ {target} (current schema)" in result.stdout
+    assert "@@ " in result.stdout
+    assert "-type Query  # edited\n" in result.stdout
+    assert f"+{line}\n" in result.stdout
+    assert "-type Gone {\n" in result.stdout
+    assert "out of date" in result.stderr and "Traceback" not in result.output
+    missing = runner.invoke(app, ["export-schema", "--check", "-o", str(tmp_path / "none")])
+    assert missing.exit_code == 1
+    assert "does not exist" in missing.stderr
+    assert f"+{line}\n" in missing.stdout
+
+
 def test_schema_diff_reports_breaking_and_dangerous(tmp_path: Path) -> None:
     old, new = tmp_path / "old.graphql", tmp_path / "new.graphql"
     old.write_text("type Query { a: Int, b: String }\nenum E { X }\n")
