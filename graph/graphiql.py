@@ -19,6 +19,7 @@ long as its graphql_ide argument is not None):
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import html
 import json
@@ -43,18 +44,59 @@ EXAMPLE_QUERY = """\
 # Paste a token in the Headers tab below; Ctrl+Enter runs the query.
 query Chart {
   me { userId organizationId roles }
-  dialysisProfiles(limit: 10) {
-    dialysisType
-    dryWeight
-    patient {
-      firstName
-      lastName
-      dateOfBirth
-      dialysisSessions(limit: 4) { sessionDate status preWeight postWeight ktv }
+  dialysisProfiles(first: 10) {
+    nodes {
+      dialysisType
+      dryWeight
+      patient {
+        firstName
+        lastName
+        dateOfBirth
+        dialysisSessions(first: 4) {
+          nodes { sessionDate status preWeight postWeight ktv }
+        }
+      }
     }
   }
 }
 """
+# The ready dashboard operations (queries/*.graphql in the repository), opened as tabs.
+OPERATIONS_DIR = Path(__file__).resolve().parent.parent / "queries"
+OPERATION_ORDER = (
+    "roster",
+    "patient_chart",
+    "rpm_alerts",
+    "quality_dashboard",
+    "patient_search",
+)
+
+
+def operation_tabs(now: dt.datetime | None = None) -> list[dict[str, str]]:
+    """One GraphiQL tab per ready operation, with variables that work on the day it opens;
+    the example query alone when the operations are not installed with the package."""
+    now = now or dt.datetime.now(dt.UTC)
+    since = (now - dt.timedelta(hours=24)).replace(microsecond=0)
+    year_ago = (now - dt.timedelta(days=365)).replace(microsecond=0)
+    variables: dict[str, dict[str, Any]] = {
+        "roster": {"first": 100},
+        "patient_chart": {"id": "<a patient id, e.g. from Roster>"},
+        "rpm_alerts": {"since": since.isoformat()},
+        "quality_dashboard": {
+            "since": year_ago.isoformat(),
+            "sinceDay": year_ago.date().isoformat(),
+        },
+        "patient_search": {"text": "ma"},
+    }
+    tabs = []
+    for name in OPERATION_ORDER:
+        path = OPERATIONS_DIR / f"{name}.graphql"
+        if path.is_file():
+            tabs.append(
+                {"query": path.read_text(), "variables": json.dumps(variables[name], indent=2)}
+            )
+    return tabs or [{"query": EXAMPLE_QUERY}]
+
+
 # The standard introspection query: bootstrap.js loads the schema with the user's token.
 INTROSPECTION_QUERY = get_introspection_query(descriptions=True)
 
@@ -239,6 +281,7 @@ def graphiql_page(
         "graphqlPath": graphql_path,
         "assetsPath": ASSETS_PATH,
         "exampleQuery": EXAMPLE_QUERY,
+        "tabs": operation_tabs(),
         "defaultHeaders": default_headers,
         "introspectionQuery": INTROSPECTION_QUERY,
         "styleNonce": style_nonce,

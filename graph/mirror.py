@@ -20,24 +20,24 @@ ordinary methods of it, and a name that clashes with a mirrored field is an erro
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
-from sqlalchemy import Column, Table
+from sqlalchemy import Table
 from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, configure_mappers
 from strawberry.scalars import JSON
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
+from graph.companions import HIDDEN_COLUMNS, enum_of, target_of
 from graph.ids import encode
-from graph.naming import camel, enum_value_name, pascal, plural
+from graph.naming import camel
 from graph.ordering import Sort, pin_order
-from graph.pagination import NESTED_DEFAULT, check_page
 from graph.permissions import Roles
+from graph.relations import aggregate, to_many, to_one, to_single
 from models.base import Base
 from models.types import kind_of
 
@@ -52,11 +52,7 @@ SCALARS: dict[str, Any] = {
     "time": dt.time,
     "json": JSON,
 }
-HIDDEN_COLUMNS = frozenset({"deleted_at", "deleted_by"})  # soft-deleted rows are never served
 ID_DESCRIPTION = "Opaque global ID of the {}; refetch it with `node(id:)`."
-
-Limit = Annotated[int, strawberry.argument(description="Rows per parent (1 to 100).")]
-Offset = Annotated[int, strawberry.argument(description="Rows to skip per parent.")]
 
 
 class MirrorError(TypeError):
@@ -106,12 +102,6 @@ def _table(model: type[Base]) -> Table:
     return model.__table__  # type: ignore[return-value]
 
 
-def _lazy(model: type[Base]) -> Any:
-    """A reference to the model's declared type, resolved when the schema is built."""
-    module = _table(model).info["module"]
-    return Annotated[model.__name__, strawberry.lazy(f"graph.{module}.types")]
-
-
 def _global_id(type_name: str, key: str, nullable: bool) -> Callable[..., Any]:
     def resolve(root: Any) -> Any:
         value = getattr(root, key)
@@ -120,14 +110,6 @@ def _global_id(type_name: str, key: str, nullable: bool) -> Callable[..., Any]:
     returns = strawberry.ID | None if nullable else strawberry.ID
     resolve.__annotations__ = {"root": Any, "return": returns}
     return resolve
-
-
-def _enum(type_name: str, column: Column[Any]) -> Any:
-    members = {enum_value_name(v, column.name): v for v in column.info["values"]}
-    python_enum = enum.Enum(f"{type_name}{pascal(column.name)}", members)  # type: ignore[misc]
-    return strawberry.enum(
-        python_enum, description=f"Allowed values of `{type_name}.{camel(column.name)}`."
-    )
 
 
 def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:
@@ -143,103 +125,45 @@ def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:
         if column.primary_key or column.foreign_keys:
             target = type_name
             if column.foreign_keys:
-                target = _target_of(model, column).__name__
+                target = target_of(column).__name__
             resolver = _global_id(target, key, bool(column.nullable))
             namespace[key] = strawberry.field(resolver=resolver, **options)
             continue
         kind = kind_of(column.type)
-        scalar = _enum(type_name, column) if kind == "enum" else SCALARS[kind]
+        scalar = enum_of(model, column.name) if kind == "enum" else SCALARS[kind]
         annotations[key] = scalar | None if column.nullable else scalar
         namespace[key] = strawberry.field(**options)
-
-
-def _target_of(model: type[Base], column: Column[Any]) -> type[Base]:
-    referred = next(iter(column.foreign_keys)).column.table
-    for mapper in Base.registry.mappers:
-        if mapper.local_table is referred:
-            return mapper.class_  # type: ignore[no-any-return]
-    raise MirrorError(f"{model.__name__}.{column.name} refers to an unmapped table")
-
-
-def _to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
-    target: type[Base] = relation.mapper.class_
-    (column,) = relation.local_columns
-    key = relation.parent.get_property_by_column(column).key
-
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
-        value = getattr(root, key)
-        return None if value is None else await info.context.loaders.by_id(target).load(value)
-
-    resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": _lazy(target) | None}
-    return strawberry.field(
-        resolver=resolve,
-        name=camel(relation.key),
-        description=f"The {target.__name__} that `{camel(column.name)}` refers to.",
-    )
-
-
-def _to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
-    child: type[Base] = relation.mapper.class_
-    parent_name = relation.parent.class_.__name__
-    loader_key = (child, str(relation.back_populates))
-    (column,) = relation.remote_side
-    fk_name = camel(column.name)
-    if not relation.uselist:
-
-        async def resolve_one(root: Any, info: strawberry.Info) -> Any:
-            rows = await info.context.loaders.by_relation(loader_key, 1).load(root.id)
-            return rows[0] if rows else None
-
-        resolve_one.__annotations__ = {
-            "root": Any,
-            "info": strawberry.Info,
-            "return": _lazy(child) | None,
-        }
-        description = f"The {child.__name__} whose `{fk_name}` is this {parent_name}."
-        return strawberry.field(
-            resolver=resolve_one, name=camel(relation.key), description=description
-        )
-
-    async def resolve(
-        root: Any, info: strawberry.Info, limit: int = NESTED_DEFAULT, offset: int = 0
-    ) -> Any:
-        check_page(limit, offset, nested=True)
-        return await info.context.loaders.by_relation(loader_key, limit, offset).load(root.id)
-
-    resolve.__annotations__ = {
-        "root": Any,
-        "info": strawberry.Info,
-        "limit": Limit,
-        "offset": Offset,
-        "return": list[_lazy(child)],  # type: ignore[misc]
-    }
-    description = f"{plural(child.__name__)} whose `{fk_name}` is this {parent_name}, newest first."
-    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
 
 
 def _position(model: type[Base], column: Any) -> int:
     return [c.name for c in _table(model).columns].index(column.name)
 
 
-def _relation_fields(model: type[Base], namespace: dict[str, Any]) -> None:
-    """Many-to-one relationships in column order, then one-to-many ones by child type."""
-    to_one: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
-    to_many: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
+def _relation_fields(model: type[Base], namespace: dict[str, Any], aggregates: bool) -> None:
+    """Many-to-one relationships in column order, then one-to-many ones by child type (with
+    their `...Aggregate` field when the declaration asks for aggregates)."""
+    singles: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
+    lists: list[tuple[tuple[str, int], RelationshipProperty[Any]]] = []
     for relation in model.__mapper__.relationships:
         if relation.direction is RelationshipDirection.MANYTOONE:
             (column,) = relation.local_columns
             if column.name not in HIDDEN_COLUMNS:
-                to_one.append((("", _position(model, column)), relation))
+                singles.append((("", _position(model, column)), relation))
         elif relation.direction is RelationshipDirection.ONETOMANY:
             child = relation.mapper.class_
             (column,) = relation.remote_side
-            to_many.append(((child.__name__, _position(child, column)), relation))
+            lists.append(((child.__name__, _position(child, column)), relation))
         else:
             raise MirrorError(f"{model.__name__}.{relation.key}: many-to-many is not mirrored")
-    for _key, relation in sorted(to_one, key=lambda item: item[0]):
-        namespace[f"rel_{relation.key}"] = _to_one(relation)
-    for _key, relation in sorted(to_many, key=lambda item: item[0]):
-        namespace[f"rel_{relation.key}"] = _to_many(relation)
+    for _key, relation in sorted(singles, key=lambda item: item[0]):
+        namespace[f"rel_{relation.key}"] = to_one(relation)
+    for _key, relation in sorted(lists, key=lambda item: item[0]):
+        if not relation.uselist:
+            namespace[f"rel_{relation.key}"] = to_single(relation)
+            continue
+        namespace[f"rel_{relation.key}"] = to_many(relation)
+        if aggregates:
+            namespace[f"agg_{relation.key}"] = aggregate(relation)
 
 
 def _graphql_names(namespace: dict[str, Any]) -> set[str]:
@@ -272,10 +196,15 @@ def _add_declared(declaration: type, namespace: dict[str, Any]) -> None:
 
 
 def mirrored(
-    model: type[Base], *, order: Sequence[Sort], read: Roles | None = None
+    model: type[Base],
+    *,
+    order: Sequence[Sort],
+    read: Roles | None = None,
+    aggregates: bool = False,
 ) -> Callable[[type], type]:
     """Declare the GraphQL type of `model`: named like the model, described by its table
-    comment, listed in `order` (then by id), readable by `read` roles (default: any member)."""
+    comment, listed in `order` (then by id), readable by `read` roles (default: any member);
+    with `aggregates`, each of its lists also gets a `<list>Aggregate` field."""
 
     def declare(declaration: type) -> type:
         configure_mappers()
@@ -290,7 +219,7 @@ def mirrored(
             "__doc__": declaration.__doc__,
         }
         _column_fields(model, namespace)
-        _relation_fields(model, namespace)
+        _relation_fields(model, namespace, aggregates)
         _add_declared(declaration, namespace)
         namespace["is_type_of"] = classmethod(lambda cls, obj, _info: isinstance(obj, model))
         bases = tuple(base for base in declaration.__bases__ if base is not object)

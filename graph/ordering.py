@@ -1,27 +1,43 @@
-"""The default order of a type's lists, pinned in its declaration (`@mirrored(..., order=)`).
+"""List order: the default pinned in each type's declaration (`@mirrored(..., order=)`), and
+the `orderBy: [<Type>Order!]` argument a client may give instead.
 
-Lists are ordered by the declared keys and then by `id`, so pages are deterministic. The order
-is written next to the type, never derived from indexes: adding an index must not move rows.
+Lists are ordered by their keys and then by `id`, so pages are deterministic and keyset
+cursors (graph/cursors.py) have a total order to walk. The default is written next to the
+type, never derived from indexes: adding an index must not move rows.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import strawberry
 from sqlalchemy import ColumnElement
+
+from graph.errors import BadUserInput
 
 
 @dataclass(frozen=True)
 class Sort:
-    """One ordering key: a model attribute, ascending or descending (nulls last)."""
+    """One ordering key: a model attribute, ascending or descending, nulls last by default."""
 
     attribute: str
     descending: bool
+    nulls_first: bool = False
 
     def describe(self) -> str:
         return f"{self.attribute} {'descending' if self.descending else 'ascending'}"
+
+    def key(self) -> str:
+        return (
+            f"{self.attribute}:{'d' if self.descending else 'a'}{'f' if self.nulls_first else 'l'}"
+        )
+
+    def reversed(self) -> Sort:
+        """The same key walked backwards (for `last`/`before`)."""
+        return replace(self, descending=not self.descending, nulls_first=not self.nulls_first)
 
 
 def asc(attribute: str) -> Sort:
@@ -33,13 +49,15 @@ def desc(attribute: str) -> Sort:
     return Sort(attribute, descending=True)
 
 
-def order_by(entity: Any, order: Sequence[Sort]) -> list[ColumnElement[Any]]:
+def order_by(entity: Any, order: Sequence[Sort], *, backwards: bool = False) -> list[Any]:
     """ORDER BY terms for `entity` (a model or an alias of it), with `id` as the tie-breaker."""
     terms: list[ColumnElement[Any]] = []
     for sort in order:
-        column = getattr(entity, sort.attribute)
-        terms.append(column.desc().nulls_last() if sort.descending else column.asc())
-    terms.append(entity.id.asc())
+        step = sort.reversed() if backwards else sort
+        column = getattr(entity, step.attribute)
+        term = column.desc() if step.descending else column.asc()
+        terms.append(term.nulls_first() if step.nulls_first else term.nulls_last())
+    terms.append(entity.id.desc() if backwards else entity.id.asc())
     return terms
 
 
@@ -57,3 +75,61 @@ def pin_order(model: type, order: Sequence[Sort]) -> None:
 def declared_order(model: type) -> tuple[Sort, ...]:
     """The order pinned by the model's GraphQL declaration."""
     return _PINNED[model]
+
+
+# --- the orderBy argument ----------------------------------------------------------------------
+
+
+@strawberry.enum(description="Ascending (smallest, oldest first) or descending.")
+class OrderDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.enum(description="Where rows without a value go: first or last (the default).")
+class NullsOrder(enum.Enum):
+    FIRST = "first"
+    LAST = "last"
+
+
+MAX_ORDER_KEYS = 4
+
+
+def order_input(type_name: str, attributes: dict[str, str]) -> type:
+    """`<Type>Order { field: <Type>OrderField!, direction, nulls }` over `attributes`
+    (GraphQL enum value -> model attribute)."""
+    fields = enum.Enum(f"{type_name}OrderField", {name: attr for name, attr in attributes.items()})  # type: ignore[misc]
+    field_enum = strawberry.enum(
+        fields, description=f"The columns a list of {type_name} can be ordered by."
+    )
+    namespace = {
+        "__annotations__": {
+            "field": field_enum,
+            "direction": OrderDirection,
+            "nulls": NullsOrder,
+        },
+        "direction": strawberry.field(default=OrderDirection.ASC, description="ASC by default."),
+        "nulls": strawberry.field(default=NullsOrder.LAST, description="LAST by default."),
+        "field": strawberry.field(description="The column."),
+    }
+    cls = type(f"{type_name}Order", (), namespace)
+    return strawberry.input(cls, description=f"One key of the order of a {type_name} list.")
+
+
+def sorts_of(order_by_input: Sequence[Any] | None, default: Sequence[Sort]) -> tuple[Sort, ...]:
+    """The Sort keys of an `orderBy` argument (the declared order when absent or empty)."""
+    if not order_by_input:
+        return tuple(default)
+    if len(order_by_input) > MAX_ORDER_KEYS:
+        raise BadUserInput(f"orderBy takes at most {MAX_ORDER_KEYS} keys")
+    sorts = tuple(
+        Sort(
+            attribute=item.field.value,
+            descending=item.direction is OrderDirection.DESC,
+            nulls_first=item.nulls is NullsOrder.FIRST,
+        )
+        for item in order_by_input
+    )
+    if len({s.attribute for s in sorts}) != len(sorts):
+        raise BadUserInput("orderBy names a column twice")
+    return sorts

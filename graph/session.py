@@ -50,6 +50,11 @@ class RequestDatabase:
             result = await self._open().execute(statement)
             return result.all()
 
+    async def scalar(self, statement: Select[Any]) -> Any:
+        """The first column of the first row of a SELECT (e.g. a COUNT)."""
+        async with self._lock:
+            return await self._open().scalar(statement)
+
     async def close(self) -> None:
         self._closed = True
         if self._session is not None:

@@ -97,6 +97,15 @@ class DialysisSession(SoftDeletableRecord):
         Index("idx_dialyse_sessions_patient_session_date", "patient_id", "session_date"),
         Index("idx_dialyse_sessions_machine_session_date", "machine_id", "session_date"),
         Index("idx_dialyse_sessions_slot", "slot_id"),
+        # Serving index (not in the spec): an organization's sessions by date (aggregates).
+        Index("api_dialyse_sessions_org_session_date", "organization_id", "session_date"),
+        # Serving index: a page of sessions per patient (nested lists), tenant first.
+        Index(
+            "api_dialyse_sessions_org_patient_session_date",
+            "organization_id",
+            "patient_id",
+            "session_date",
+        ),
         {
             "info": {"module": "dialyse", "tier": 1, "patient_centric": True},
         },
@@ -257,6 +266,8 @@ class DialysisLab(SoftDeletableRecord):
         Index("idx_dialyse_labs_org", "organization_id"),
         Index("idx_dialyse_labs_patient_lab_date", "patient_id", "lab_date"),
         Index("idx_dialyse_labs_lab_date", "lab_date"),
+        # Serving index (not in the spec): a page of labs per patient (nested lists).
+        Index("api_dialyse_labs_org_patient_lab_date", "organization_id", "patient_id", "lab_date"),
         {
             "info": {"module": "dialyse", "tier": 1, "patient_centric": True},
         },

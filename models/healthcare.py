@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
@@ -28,6 +28,14 @@ class Patient(SoftDeletableRecord):
             "medical_record_number",
             unique=True,
         ),
+        # Serving indexes (not in the spec; see models/base.py SERVING_INDEX_PREFIX): the
+        # case-insensitive prefix search of `patients(search:)`.
+        Index("api_healthcare_patients_last_name", "organization_id", text("lower(last_name)")),
+        Index("api_healthcare_patients_first_name", "organization_id", text("lower(first_name)")),
+        Index(
+            "api_healthcare_patients_mrn", "organization_id", text("lower(medical_record_number)")
+        ),
+        Index("api_healthcare_patients_date_of_birth", "organization_id", "date_of_birth"),
         {
             "info": {"module": "healthcare", "tier": 1, "patient_centric": False},
         },

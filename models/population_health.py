@@ -234,6 +234,8 @@ class QualityMeasurement(SoftDeletableRecord):
         Index("idx_quality_measurements_org", "organization_id"),
         Index("idx_quality_measurements_indicator", "indicator_id"),
         Index("idx_quality_measurements_measurement_period", "measurement_period"),
+        # Serving index (not in the spec): an organization's recent measurements (quality board).
+        Index("api_quality_measurements_org_period_start", "organization_id", "period_start"),
         {
             "info": {"module": "population_health", "tier": 1, "patient_centric": False},
         },

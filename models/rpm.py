@@ -129,6 +129,12 @@ class RpmReading(SoftDeletableRecord):
         Index("idx_rpm_readings_program", "program_id"),
         Index("idx_rpm_readings_reading_type", "reading_type"),
         Index("idx_rpm_readings_timestamp", "timestamp"),
+        # Serving index (not in the spec): an organization's readings newest first (RpmAlerts).
+        Index("api_rpm_readings_org_timestamp", "organization_id", "timestamp"),
+        # Serving index: a page of readings per patient (nested lists), tenant first.
+        Index(
+            "api_rpm_readings_org_patient_timestamp", "organization_id", "patient_id", "timestamp"
+        ),
         {
             "info": {"module": "rpm", "tier": 1, "patient_centric": True},
         },

@@ -3,7 +3,8 @@
 Usage: python scripts/models_to_graph.py [--write] MODULE...
 
 Prints (or, with --write, creates; existing files are never overwritten) one `@mirrored`
-declaration per model, a by-id and a list root field per type, and the named loaders: one by
+declaration per model, a by-id, a list and an aggregate root field per type, and the named
+loaders: one by
 id per model and one per many-to-one relationship that has a reverse (`backref`) in the model.
 The default order it proposes is a guess (the dated column of a two-column index, else
 `created_at`, newest first): review it, since the declaration pins it from then on. The
@@ -100,7 +101,7 @@ def queries_py(name: str, models: list[type[Base]]) -> str:
         "import strawberry",
         "",
         f"from graph.{name}.types import {imported}",
-        "from graph.roots import by_id, listing",
+        "from graph.roots import aggregate, by_id, listing",
         "",
         "",
         "@strawberry.type",
@@ -110,6 +111,7 @@ def queries_py(name: str, models: list[type[Base]]) -> str:
         lines += [
             f"    {snake(model.__name__)} = by_id({model.__name__})",
             f"    {snake(plural(model.__name__))} = listing({model.__name__})",
+            f"    {snake(plural(model.__name__))}_aggregate = aggregate({model.__name__})",
         ]
     return "\n".join(lines) + "\n"
 

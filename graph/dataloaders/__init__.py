@@ -7,14 +7,18 @@ request, so no cache ever crosses requests, users or organizations.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from graph.connections import Page
 from graph.dataloaders.base import (
     BY_ID,
     BY_RELATION,
+    AggregatesByParentLoader,
     ByIdLoader,
     ByRelationLoader,
     RelationKey,
+    RowCountsByParentLoader,
 )
 from graph.session import RequestDatabase
 from models.base import Base
@@ -34,11 +38,38 @@ class Loaders:
             loader = self._made[key] = BY_ID[model](self._db)
         return loader  # type: ignore[no-any-return]
 
-    def by_relation(self, relation: RelationKey, limit: int, offset: int = 0) -> ByRelationLoader:
-        key = (relation, limit, offset)
+    def by_relation(
+        self, relation: RelationKey, page: Page, condition: Any, where_key: str
+    ) -> ByRelationLoader:
+        """The loader of one page shape of a relation: the key holds every argument, so two
+        differently paged uses of a relation in one query never share rows."""
+        key = ("rows", relation, page.key, where_key)
         loader = self._made.get(key)
         if loader is None:
-            loader = self._made[key] = BY_RELATION[relation](self._db, limit, offset)
+            loader = self._made[key] = BY_RELATION[relation](self._db, page, condition)
+        return loader  # type: ignore[no-any-return]
+
+    def row_counts(
+        self, relation: RelationKey, condition: Any, where_key: str
+    ) -> RowCountsByParentLoader:
+        key = ("count", relation, where_key)
+        loader = self._made.get(key)
+        if loader is None:
+            loader = RowCountsByParentLoader(self._db, BY_RELATION[relation], condition)
+            self._made[key] = loader
+        return loader  # type: ignore[no-any-return]
+
+    def aggregates(
+        self,
+        key: tuple[Any, ...],
+        build: Callable[[Sequence[str]], Any],
+        read: Callable[[list[Any]], list[Any]],
+    ) -> AggregatesByParentLoader:
+        loader = self._made.get(("aggregate", key))
+        if loader is None:
+            loader = self._made[("aggregate", key)] = AggregatesByParentLoader(
+                self._db, build, read
+            )
         return loader  # type: ignore[no-any-return]
 
 

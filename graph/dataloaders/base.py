@@ -4,21 +4,25 @@ Each domain declares its loaders as named classes in `graph/<domain>/loaders.py`
 (`DialysisSessionByIdLoader`, `DialysisSessionsByPatientLoader`); declaring one registers it
 for the mirror. Each batch is one SELECT through the request's tenant-scoped session, so tenant
 and soft-delete criteria apply to loaders exactly as to root fields. Rows by relationship take
-a per-parent window (`row_number() OVER (PARTITION BY fk ...)`), so "the last N sessions of
-each patient" is one statement for the whole list of patients, not one per patient.
+a per-parent window (graph/pages.py), so "the last N sessions of each patient" is one
+statement for the whole list of patients, not one per patient; their counts and aggregates
+are one grouped statement each.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, RelationshipDirection, aliased, configure_mappers
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, RelationshipDirection, configure_mappers
 
-from graph.ordering import declared_order, order_by
+from graph.aggregates import MAX_GROUPS
+from graph.connections import Page
+from graph.errors import BadUserInput
+from graph.pages import count_per_parent_statement, per_parent_statement
 from graph.session import RequestDatabase
 from models.base import Base
 
@@ -56,8 +60,8 @@ class ByIdLoader(DataLoader):  # type: ignore[type-arg]
 
 
 class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
-    """Rows of the child model whose many-to-one `relation` points at each key, in the child
-    type's declared order, `limit` per key after skipping `offset`."""
+    """Rows of the child model whose many-to-one `relation` points at each key: one page per
+    key (in the page's order, after its cursor, under its condition)."""
 
     relation: ClassVar[InstrumentedAttribute[Any]]  # e.g. DialysisSession.patient
     child: ClassVar[type[Base]]
@@ -77,24 +81,62 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
             raise TypeError(f"{cls.__name__} duplicates {BY_RELATION[key].__name__}")
         BY_RELATION[key] = cls
 
-    def __init__(self, db: RequestDatabase, limit: int, offset: int = 0) -> None:
+    def __init__(self, db: RequestDatabase, page: Page, condition: Any) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
-        self.limit = limit
-        self.offset = offset
+        self.page = page
+        self.condition = condition
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Base]]:
-        fk: InstrumentedAttribute[Any] = getattr(self.child, self.foreign_key)
-        ordering = order_by(self.child, declared_order(self.child))
-        position = func.row_number().over(partition_by=fk, order_by=ordering).label("position")
-        ranked = select(self.child, position).where(fk.in_(keys)).subquery()
-        row = aliased(self.child, ranked)
-        statement = (
-            select(row)
-            .where(ranked.c.position > self.offset, ranked.c.position <= self.offset + self.limit)
-            .order_by(ranked.c[fk.key], ranked.c.position)
+        statement = per_parent_statement(
+            self.child, self.foreign_key, keys, self.page, self.condition
         )
         grouped: dict[str, list[Base]] = defaultdict(list)
         for item in await self.db.all(statement):
             grouped[getattr(item, self.foreign_key)].append(item)
         return [grouped.get(k, []) for k in keys]
+
+
+class RowCountsByParentLoader(DataLoader):  # type: ignore[type-arg]
+    """How many rows of a relation match `condition`, per parent: one grouped statement."""
+
+    def __init__(
+        self, db: RequestDatabase, relation: type[ByRelationLoader], condition: Any
+    ) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db = db
+        self.relation = relation
+        self.condition = condition
+
+    async def batch_load_fn(self, keys: Sequence[str]) -> list[int]:
+        relation = self.relation
+        statement = count_per_parent_statement(
+            relation.child, relation.foreign_key, keys, self.condition
+        )
+        counts = {parent: int(count) for parent, count in await self.db.rows(statement)}
+        return [counts.get(k, 0) for k in keys]
+
+
+class AggregatesByParentLoader(DataLoader):  # type: ignore[type-arg]
+    """A relation's aggregate groups per parent: one grouped statement for all parents.
+    `build(keys)` makes the statement; `read(rows)` turns one parent's rows into groups."""
+
+    def __init__(
+        self,
+        db: RequestDatabase,
+        build: Callable[[Sequence[str]], Any],
+        read: Callable[[list[Any]], list[Any]],
+    ) -> None:
+        super().__init__(max_batch_size=MAX_BATCH)
+        self.db = db
+        self.build = build
+        self.read = read
+
+    async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Any]]:
+        grouped: dict[str, list[Any]] = defaultdict(list)
+        rows = await self.db.rows(self.build(keys))
+        if len(rows) > MAX_GROUPS * len(keys):
+            raise BadUserInput(f"more than {MAX_GROUPS} groups per parent: narrow the query")
+        for row in rows:
+            grouped[row.parent].append(row)
+        return [self.read(grouped.get(k, [])) for k in keys]

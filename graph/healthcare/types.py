@@ -7,7 +7,7 @@ from graph.ordering import asc, desc
 from models import healthcare
 
 
-@mirrored(healthcare.Patient, order=[asc("last_name"), asc("first_name")])
+@mirrored(healthcare.Patient, order=[asc("last_name"), asc("first_name")], aggregates=True)
 class Patient:
     """A row of `healthcare_patients`."""
 

@@ -85,9 +85,9 @@ async def check_domain_lists(api: Api, url: URL, dialect: str, domain: str) -> i
         if not _comparable(declared.order, model, dialect):
             continue
         field = lower_first(plural(model.__name__))
-        data = await client.data(f"{{ rows: {field}(limit: {ROOT_LIMIT}) {{ id }} }}")
+        data = await client.data(f"{{ rows: {field}(first: {ROOT_LIMIT}) {{ nodes {{ id }} }} }}")
         expected = _sorted(declared, await _rows(client, declared, model.id.is_not(None)))
-        assert _ids(data["rows"]) == expected[:ROOT_LIMIT], field
+        assert _ids(data["rows"]["nodes"]) == expected[:ROOT_LIMIT], field
         compared += len(expected[:ROOT_LIMIT])
         compared += await _check_relations_into(client, declared)
     return compared
@@ -106,17 +106,17 @@ async def _check_relations_into(client: Any, child: Declared) -> int:
             continue  # a single object, not a list
         parents = lower_first(plural(parent.model.__name__))
         data = await client.data(
-            f"{{ rows: {parents}(limit: {PARENTS}) {{ id children: {list_field}"
-            f"(limit: {NESTED_LIMIT}) {{ id }} }} }}"
+            f"{{ rows: {parents}(first: {PARENTS}) {{ nodes {{ id children: {list_field}"
+            f"(first: {NESTED_LIMIT}) {{ nodes {{ id }} }} }} }} }}"
         )
-        parent_ids = _ids(data["rows"])
+        parent_ids = _ids(data["rows"]["nodes"])
         (column,) = relation.local_columns
         fk = getattr(child.model, child.model.__mapper__.get_property_by_column(column).key)
         grouped: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         for row in await _rows(client, child, fk.in_(parent_ids), fk):
             grouped[row[-2]].append(row)
-        for parent_id, node in zip(parent_ids, data["rows"], strict=True):
+        for parent_id, node in zip(parent_ids, data["rows"]["nodes"], strict=True):
             expected = _sorted(child, grouped[parent_id])[:NESTED_LIMIT]
-            assert _ids(node["children"]) == expected, f"{parents}.{list_field}"
+            assert _ids(node["children"]["nodes"]) == expected, f"{parents}.{list_field}"
             compared += len(expected)
     return compared

@@ -81,8 +81,9 @@ def _no_patient_data(text: str) -> None:
 
 async def test_the_fixture_patient_is_readable(member: Client) -> None:
     """Control: the patient whose name the tests below look for is really served."""
-    body = await member.query("{ patients { firstName lastName } }")
-    assert body == {"data": {"patients": [{"firstName": FIRST_NAME, "lastName": LAST_NAME}]}}
+    body = await member.query("{ patients { nodes { firstName lastName } } }")
+    expected = [{"firstName": FIRST_NAME, "lastName": LAST_NAME}]
+    assert body == {"data": {"patients": {"nodes": expected}}}
 
 
 # --- health -------------------------------------------------------------------------------------
@@ -144,14 +145,16 @@ async def test_graphql_answers_503_json_when_the_database_is_down(api: Api, url:
 @pytest.mark.parametrize(
     "query",
     [
-        "{ patients(limit: 501) { id firstName lastName } }",
-        "{ patients(limit: 0) { id firstName } }",
-        "{ patients(limit: -1) { id firstName } }",
-        "{ patients(offset: -1) { id firstName } }",
-        "{ patients(offset: 100001) { id firstName } }",
-        "{ patients(limit: 1) { firstName dialysisSessions(limit: 101) { id } } }",
-        "{ patients(limit: 1) { firstName consultations(offset: -5) { id } } }",
-        "{ users(limit: 100000) { id } patients { firstName } }",
+        "{ patients(first: 501) { nodes { id firstName lastName } } }",
+        "{ patients(first: 0) { nodes { id firstName } } }",
+        "{ patients(first: -1) { nodes { id firstName } } }",
+        "{ patients(last: 501) { nodes { id firstName } } }",
+        "{ patients(first: 1, last: 1) { nodes { id firstName } } }",
+        '{ patients(first: 1, before: "x") { nodes { id firstName } } }',
+        '{ patients(after: "not-a-cursor") { nodes { id firstName } } }',
+        "{ patients(first: 1) { nodes { dialysisSessions(first: 101) { nodes { id } } } } }",
+        "{ patients(first: 1) { nodes { firstName consultations(last: 0) { nodes { id } } } } }",
+        "{ users(first: 100000) { nodes { id } } patients { nodes { firstName } } }",
     ],
 )
 async def test_a_page_out_of_bounds_is_bad_user_input_without_data(
@@ -245,11 +248,11 @@ async def test_a_syntax_error_is_parse_failed(member: Client, query: str) -> Non
 @pytest.mark.parametrize(
     "query",
     [
-        "{ patients { firstNme } }",
-        "{ patients { firstname } }",
+        "{ patients { nodes { firstNme } } }",
+        "{ patients { nodes { firstname } } }",
         "{ patient { id } }",
         "{ patientz { id } }",
-        "{ patients { dialysisSession { id } } }",
+        "{ patients { nodes { dialysisSession { id } } } }",
         "{ me { user { passwordHash } } }",
         '{ node(id: "x") { ... on Patient { lastNam } } }',
     ],
@@ -268,11 +271,11 @@ async def test_an_unknown_field_is_validation_failed_without_suggestions(
 async def test_a_too_deep_query_is_refused_before_any_resolver(member: Client) -> None:
     nesting = MAX_DEPTH  # patients(1) + 2 per level: well beyond the limit
     query = (
-        "{ patients { "
-        + "dialysisSessions { patient { " * nesting
+        "{ patients { nodes { "
+        + "dialysisSessions { nodes { patient { " * nesting
         + "firstName"
-        + " } }" * nesting
-        + " } }"
+        + " } } }" * nesting
+        + " } } }"
     )
     response = await member.post(query)
     body = response.json()
@@ -284,13 +287,13 @@ async def test_a_too_deep_query_is_refused_before_any_resolver(member: Client) -
 
 async def test_the_deepest_allowed_query_runs(member: Client) -> None:
     """Control for the test above: depth MAX_DEPTH itself is fine."""
-    levels = (MAX_DEPTH - 2) // 2  # patients + levels * (sessions, patient) + firstName
+    levels = (MAX_DEPTH - 3) // 3  # patients nodes + levels * (sessions, nodes, patient) + name
     query = (
-        "{ patients { "
-        + "dialysisSessions { patient { " * levels
+        "{ patients { nodes { "
+        + "dialysisSessions { nodes { patient { " * levels
         + "firstName"
-        + " } }" * levels
-        + " firstName } }"
+        + " } } }" * levels
+        + " firstName } } }"
     )
     body = await member.query(query)
     assert "errors" not in body, body
@@ -298,7 +301,9 @@ async def test_the_deepest_allowed_query_runs(member: Client) -> None:
 
 async def test_too_many_aliases_are_refused(member: Client) -> None:
     query = (
-        "{ " + " ".join(f"a{i}: patients {{ firstName }}" for i in range(MAX_ALIASES + 1)) + " }"
+        "{ "
+        + " ".join(f"a{i}: patients {{ nodes {{ firstName }} }}" for i in range(MAX_ALIASES + 1))
+        + " }"
     )
     response = await member.post(query)
     body = response.json()
@@ -340,7 +345,8 @@ async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data
     caplog.set_level(logging.DEBUG, logger="graphql")
     request_id = f"test-{uuid.uuid4().hex}"
     response = await member.post(
-        "{ patients { id dialysisSessions { id } } }", headers={"X-Request-Id": request_id}
+        "{ patients { nodes { id dialysisSessions { nodes { id } } } } }",
+        headers={"X-Request-Id": request_id},
     )
     gc.collect()  # so an exception nobody retrieved is reported (and captured) now
     body = response.json()
@@ -350,8 +356,8 @@ async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data
     assert body["errors"] == [
         {
             "message": "Unexpected error.",
-            "locations": [{"line": 1, "column": 17}],
-            "path": ["patients", 0, "dialysisSessions"],
+            "locations": [{"line": 1, "column": 25}],
+            "path": ["patients", "nodes", 0, "dialysisSessions"],
             "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         }
     ]
@@ -367,8 +373,8 @@ async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data
     assert "[parameters:" not in logged, "SQL parameters were logged"
     # The next request on the same app is unaffected.
     monkeypatch.undo()
-    healthy = await member.query("{ patients { lastName } }")
-    assert healthy == {"data": {"patients": [{"lastName": LAST_NAME}]}}
+    healthy = await member.query("{ patients { nodes { lastName } } }")
+    assert healthy == {"data": {"patients": {"nodes": [{"lastName": LAST_NAME}]}}}
 
 
 # --- GET ----------------------------------------------------------------------------------------
@@ -377,11 +383,11 @@ async def test_an_unexpected_exception_is_masked_and_logged_without_patient_data
 async def test_a_query_over_get_works(member: Client) -> None:
     response = await member.http.get(
         "/graphql",
-        params={"query": "{ patients { lastName } }"},
+        params={"query": "{ patients { nodes { lastName } } }"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 200
-    assert response.json() == {"data": {"patients": [{"lastName": LAST_NAME}]}}
+    assert response.json() == {"data": {"patients": {"nodes": [{"lastName": LAST_NAME}]}}}
 
 
 @pytest.mark.parametrize(
@@ -408,7 +414,7 @@ async def test_get_refuses_anything_but_a_query(member: Client, query: str) -> N
 async def test_get_without_a_token_is_refused(anonymous: Client) -> None:
     response = await anonymous.http.get(
         "/graphql",
-        params={"query": "{ patients { lastName } }"},
+        params={"query": "{ patients { nodes { lastName } } }"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 401
@@ -421,9 +427,9 @@ async def test_get_without_a_token_is_refused(anonymous: Client) -> None:
 
 async def test_every_graphql_response_has_a_request_id(member: Client, anonymous: Client) -> None:
     responses = [
-        await member.post("{ patients { id } }"),
-        await member.post("{ patients { nope } }"),
-        await member.post("{ patients(limit: 9999) { id } }"),
+        await member.post("{ patients { nodes { id } } }"),
+        await member.post("{ patients { nodes { nope } } }"),
+        await member.post("{ patients(first: 9999) { nodes { id } } }"),
         await anonymous.post("{ me { userId } }"),
         await member.http.get("/graphql", params={"query": "mutation { x }"}),
     ]
@@ -434,11 +440,11 @@ async def test_every_graphql_response_has_a_request_id(member: Client, anonymous
 
 async def test_a_well_formed_request_id_is_kept_and_junk_is_replaced(member: Client) -> None:
     given = "client-trace.0001"
-    kept = await member.post("{ patients { id } }", headers={"X-Request-Id": given})
+    kept = await member.post("{ patients { nodes { id } } }", headers={"X-Request-Id": given})
     assert kept.headers["x-request-id"] == given
     for junk in ("short", "has spaces in it", "x" * 65, "<script>alert(1)</script>"):
         response = await member.post(
-            "{ patients(limit: 0) { id } }", headers={"X-Request-Id": junk}
+            "{ patients(first: 0) { nodes { id } } }", headers={"X-Request-Id": junk}
         )
         assert response.headers["x-request-id"] != junk
         assert REQUEST_ID.match(response.headers["x-request-id"])

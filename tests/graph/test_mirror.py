@@ -134,14 +134,18 @@ def test_relation_fields_are_the_models_relationship_names() -> None:
                 continue
             name = camel(relation.key)
             relation_names.add(name)
-            kind = fields[name]["type"]["kind"]
+            field_type = fields[name]["type"]
             listed = relation.direction is RelationshipDirection.ONETOMANY and relation.uselist
-            assert kind == ("NON_NULL" if listed else "OBJECT"), (model.__name__, name)
+            if listed:  # a connection: non-null XConnection
+                assert field_type["kind"] == "NON_NULL", (model.__name__, name)
+                assert field_type["ofType"]["name"].endswith("Connection"), (model.__name__, name)
+            else:
+                assert field_type["kind"] == "OBJECT", (model.__name__, name)
         object_fields = {
             name
             for name, field in fields.items()
             if field["type"]["kind"] == "OBJECT"
-            or (field["type"].get("ofType") or {}).get("kind") == "LIST"
+            or ((field["type"].get("ofType") or {}).get("name") or "").endswith("Connection")
         }
         assert object_fields == relation_names, declared.model.__name__
 

@@ -29,11 +29,11 @@ async def test_the_readme_example_shows_completed_sessions_and_values(
 ) -> None:
     client = await api(seeded_url, org=0)
     data = await client.data(readme_example())
-    profiles = data["dialysisProfiles"]
+    profiles = data["dialysisProfiles"]["nodes"]
     assert profiles, "the first page has no dialysis patient"
     haemodialysed = 0
     for profile in profiles:
-        sessions = profile["patient"]["dialysisSessions"]
+        sessions = profile["patient"]["dialysisSessions"]["nodes"]
         for session in sessions:
             day = dt.date.fromisoformat(session["sessionDate"])
             if session["status"] == "SCHEDULED":
@@ -41,7 +41,7 @@ async def test_the_readme_example_shows_completed_sessions_and_values(
             if session["status"] == "COMPLETED":
                 assert day <= NOW.date(), session
                 assert None not in (session["preWeight"], session["postWeight"], session["ktv"])
-        for reading in profile["patient"]["rpmReadings"]:
+        for reading in profile["patient"]["rpmReadings"]["nodes"]:
             assert dt.datetime.fromisoformat(reading["timestamp"]) <= NOW, reading
         if profile["dialysisType"] in ("HD", "HDF") and profile["patientStatus"] == "ACTIVE":
             haemodialysed += 1

@@ -266,9 +266,9 @@ async def test_asking_for_a_sensitive_column_fails_validation(
     assert type_name is not None
     field = camel(column.name)
     queries = [
-        f"{{ {_list_field(type_name)}(limit: 1) {{ id {field} }} }}",
+        f"{{ {_list_field(type_name)}(first: 1) {{ nodes {{ id {field} }} }} }}",
         f'{{ node(id: "eA") {{ ... on {type_name} {{ {field} }} }} }}',
-        f"{{ {_list_field(type_name)}(limit: 1) {{ {column.name} }} }}",
+        f"{{ {_list_field(type_name)}(first: 1) {{ nodes {{ {column.name} }} }} }}",
     ]
     for query in queries:
         body = await member.query(query)
@@ -280,8 +280,10 @@ async def test_asking_for_a_sensitive_column_fails_validation(
 
 async def test_a_valid_query_works_on_the_same_api(member: Client) -> None:
     """Control for the test above: the refusals are about the field, not the request."""
-    response = await member.post("{ users(limit: 5) { id email } portalAccounts(limit: 1) { id } }")
+    response = await member.post(
+        "{ users(first: 5) { nodes { id email } } portalAccounts(first: 1) { nodes { id } } }"
+    )
     body = response.json()
     assert response.status_code == 200, body
     assert "errors" not in body
-    assert [u["id"] for u in body["data"]["users"]] == [encode("User", member.user_id)]
+    assert [u["id"] for u in body["data"]["users"]["nodes"]] == [encode("User", member.user_id)]

@@ -29,15 +29,15 @@ SIZES = (10, 50, 200)
 
 # Five patient-centric lists, two of them with a to-one relation below: 8 relations.
 PATIENT_QUERY = """query($n: Int!) {
-  patients(limit: $n) {
+  patients(first: $n) { nodes {
     id lastName
-    dialysisSessions(limit: 5) { id sessionDate machineId machine { id serialNumber } }
-    dialysisLabs(limit: 5) { id }
-    ecgs(limit: 5) { id }
-    consultations(limit: 5) { id }
-    rpmReadings(limit: 5) { id deviceId device { id deviceType } }
-    portalAccounts(limit: 5) { id }
-  }
+    dialysisSessions(first: 5) { nodes { id sessionDate machineId machine { id serialNumber } } }
+    dialysisLabs(first: 5) { nodes { id } }
+    ecgs(first: 5) { nodes { id } }
+    consultations(first: 5) { nodes { id } }
+    rpmReadings(first: 5) { nodes { id deviceId device { id deviceType } } }
+    portalAccounts(first: 5) { nodes { id } }
+  } }
 }"""
 PATIENT_LISTS = (
     "dialysisSessions",
@@ -97,7 +97,7 @@ def _reached(patients: list[dict[str, Any]]) -> int:
     to-one relation when some row below points somewhere."""
     reached = len(PATIENT_LISTS) if patients else 0
     for relation, key in TO_ONE.items():
-        reached += any(row[key] for p in patients for row in p[relation])
+        reached += any(row[key] for p in patients for row in p[relation]["nodes"])
     return reached
 
 
@@ -106,11 +106,11 @@ async def test_statements_do_not_grow_with_the_number_of_patients(client: Client
     for size in SIZES:
         with statements(client) as seen:
             data = await client.data(PATIENT_QUERY, {"n": size})
-        patients = data["patients"]
+        patients = data["patients"]["nodes"]
         assert len(patients) == size, "the database must hold enough patients for this size"
         expected = 2 + _reached(patients)  # principal check + root + one per relation reached
         assert len(seen) == expected, (
-            f"patients(limit: {size}) ran {len(seen)} statements, expected {expected}:\n"
+            f"patients(first: {size}) ran {len(seen)} statements, expected {expected}:\n"
             + "\n".join(statement[:160] for statement in seen)
         )
         counts[size] = len(seen)
@@ -121,12 +121,12 @@ async def test_statements_do_not_grow_with_the_number_of_patients(client: Client
 async def test_the_statement_count_test_loads_real_rows(client: Client) -> None:
     """Guards the test above: the relations it counts return rows (not only empty lists)."""
     data = await client.data(PATIENT_QUERY, {"n": 200})
-    patients = data["patients"]
-    sessions = [s for p in patients for s in p["dialysisSessions"]]
+    patients = data["patients"]["nodes"]
+    sessions = [s for p in patients for s in p["dialysisSessions"]["nodes"]]
     assert sessions and any(s["machine"] for s in sessions)
-    assert any(p["dialysisLabs"] for p in patients)
-    assert any(p["ecgs"] for p in patients)
-    assert any(p["consultations"] for p in patients)
+    assert any(p["dialysisLabs"]["nodes"] for p in patients)
+    assert any(p["ecgs"]["nodes"] for p in patients)
+    assert any(p["consultations"]["nodes"] for p in patients)
     # Objects below lists resolve to the row their foreign key names.
     for session in sessions:
         if session["machineId"]:
@@ -134,7 +134,7 @@ async def test_the_statement_count_test_loads_real_rows(client: Client) -> None:
 
 
 async def test_nested_lists_match_the_database(client: Client, engine: AsyncEngine) -> None:
-    """Per-parent windows give each patient its own newest sessions, at most `limit`."""
+    """Per-parent windows give each patient its own newest sessions, at most `first`."""
     data = await client.data(PATIENT_QUERY, {"n": 200})
     async with engine.connect() as conn:
         rows = await conn.execute(
@@ -151,8 +151,8 @@ async def test_nested_lists_match_the_database(client: Client, engine: AsyncEngi
             newest.setdefault(encode("Patient", row.patient_id), []).append(
                 encode("DialysisSession", row.id)
             )
-    for patient in data["patients"]:
-        got = [s["id"] for s in patient["dialysisSessions"]]
+    for patient in data["patients"]["nodes"]:
+        got = [s["id"] for s in patient["dialysisSessions"]["nodes"]]
         assert got == newest.get(patient["id"], [])[:5]
 
 
@@ -164,22 +164,26 @@ def _aliased_query(patient_ids: list[str]) -> str:
     parts = []
     for i in range(8):
         parts.append(
-            f"p{i}: patients(limit: 20, offset: {i * 20}) {{ id lastName"
-            " dialysisSessions(limit: 3) { id machine { id serialNumber } }"
-            " ecgs(limit: 2) { id } consultations(limit: 2) { id } }"
+            f"p{i}: patients(first: {10 + i}) {{ nodes {{ id lastName"
+            " dialysisSessions(first: 3) { nodes { id machine { id serialNumber } } }"
+            " ecgs(first: 2) { nodes { id } } consultations(first: 2) { nodes { id } } } }"
         )
     for i in range(4):
         parts.append(
-            f"s{i}: dialysisSessions(limit: 25, offset: {i * 25}) {{ id"
-            " patient { id lastName } machine { id dialysisSessions(limit: 2) { id } } }"
+            f"s{i}: dialysisSessions(first: {20 + i}) {{ nodes {{ id patient {{ id lastName }}"
+            " machine { id dialysisSessions(first: 2) { nodes { id } } } } }"
         )
-    parts.append("m0: dialysisMachines(limit: 50) { id dialysisSessions(limit: 3) { id } }")
-    parts.append("l0: dialysisLabs(limit: 50) { id patient { id firstName } }")
-    parts.append("c0: consultations(limit: 50) { id patient { id } }")
-    parts.append("u0: users(limit: 50) { id email }")
+    parts.append(
+        "m0: dialysisMachines(first: 50) { nodes { id"
+        " dialysisSessions(first: 3) { nodes { id } } } }"
+    )
+    parts.append("l0: dialysisLabs(first: 50) { nodes { id patient { id firstName } } }")
+    parts.append("c0: consultations(first: 50) { nodes { id patient { id } } }")
+    parts.append("u0: users(first: 50) { nodes { id email } }")
     for i, patient_id in enumerate(patient_ids[:3]):
         parts.append(
-            f'one{i}: patient(id: "{patient_id}") {{ id dialysisSessions(limit: 4) {{ id }} }}'
+            f'one{i}: patient(id: "{patient_id}") {{ id'
+            " dialysisSessions(first: 4) { nodes { id } } }"
         )
     parts.append(
         f"n0: nodes(ids: {patient_ids[3:6]!r}) {{ id ... on Patient {{ lastName }} }}".replace(
@@ -237,8 +241,11 @@ async def test_twenty_root_fields_at_once_share_the_session_safely(
         visible = await conn.scalar(
             select(func.count()).select_from(Patient).where(Patient.deleted_at.is_(None))
         )
-    listed = [p["id"] for i in range(8) for p in first[f"p{i}"]]
-    assert len(listed) == len(set(listed)) == min(160, visible or 0)
+    # Pages of one order are prefixes of each other, and hold distinct, visible patients.
+    longest = [p["id"] for p in first["p7"]["nodes"]]
+    assert len(longest) == len(set(longest)) == min(17, visible or 0)
+    for i in range(7):
+        assert [p["id"] for p in first[f"p{i}"]["nodes"]] == longest[: 10 + i]
     assert [p["id"] for p in first["n0"]] == [encode("Patient", i) for i in raw_ids[3:6]]
     assert [p["id"] for p in (first["one0"], first["one1"], first["one2"])] == [
         encode("Patient", i) for i in raw_ids[:3]

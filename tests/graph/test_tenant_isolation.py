@@ -53,15 +53,23 @@ def _is_node(type_: Any) -> bool:
     return isinstance(type_, GraphQLObjectType) and any(i.name == "Node" for i in type_.interfaces)
 
 
+def _target(field: GraphQLField) -> tuple[Any, bool]:
+    """(the object type a field leads to, whether it is a list: a connection of them)."""
+    named = get_named_type(field.type)
+    if isinstance(named, GraphQLObjectType) and named.name.endswith("Connection"):
+        return get_named_type(named.fields["nodes"].type), True
+    return named, is_list_type(get_nullable_type(field.type))
+
+
 def _root_fields() -> tuple[dict[str, str], dict[str, str]]:
     """(list field -> type name, by-id field -> type name) of the root Query."""
     lists: dict[str, str] = {}
     singles: dict[str, str] = {}
     for name, field in QUERY_FIELDS.items():
-        target = get_named_type(field.type)
+        target, many = _target(field)
         if name in ("node", "nodes") or not _is_node(target):
             continue
-        if is_list_type(get_nullable_type(field.type)):
+        if many:
             lists[name] = target.name
         elif set(field.args) == {"id"}:
             singles[name] = target.name
@@ -78,10 +86,15 @@ def relations(type_name: str) -> list[tuple[str, str, bool]]:
     object_type = GQL.get_type(type_name)
     assert isinstance(object_type, GraphQLObjectType)
     for name, field in object_type.fields.items():
-        target = get_named_type(field.type)
+        target, many = _target(field)
         if _is_node(target):
-            found.append((name, target.name, is_list_type(get_nullable_type(field.type))))
+            found.append((name, target.name, many))
     return found
+
+
+def wrap(name: str, many: bool, body: str) -> str:
+    """A selection of a relation: lists are connections, whose rows are under `nodes`."""
+    return f"{name} {{ nodes {{ {body} }} }}" if many else f"{name} {{ {body} }}"
 
 
 def leaf(type_name: str) -> str:
@@ -220,9 +233,9 @@ async def test_every_root_list_returns_exactly_the_rows_of_the_callers_organizat
     model = MODELS[type_name]
     for tenant in (world.a, world.b):
         data = await tenant.client.data(
-            f"{{ rows: {field}(limit: {ROOT_LIMIT}) {{ {leaf(type_name)} }} }}"
+            f"{{ rows: {field}(first: {ROOT_LIMIT}) {{ nodes {{ {leaf(type_name)} }} }} }}"
         )
-        rows = data["rows"]
+        rows = data["rows"]["nodes"]
         check_tree(rows, tenant)
         got = [row["id"] for row in rows]
         expected = {
@@ -303,7 +316,7 @@ def _selection(type_name: str, depth: int, *, lists_below: bool = True) -> str:
         for name, target, _many in relations(type_name):
             below = _selection(target, depth - 1, lists_below=lists_below)
             if lists_below or not _many:
-                parts.append(f"{name} {{ {below} }}")
+                parts.append(wrap(name, _many, below))
     return " ".join(parts)
 
 
@@ -312,14 +325,14 @@ async def test_no_nested_relation_of_a_patient_yields_another_organizations_row(
     world: World, relation: str
 ) -> None:
     """patients -> relation -> every relation of that (to-one and lists), for both tokens."""
-    target = dict((name, t) for name, t, _m in relations("Patient"))[relation]
+    target, many = {name: (t, m) for name, t, m in relations("Patient")}[relation]
     query = (
-        f"{{ patients(limit: {ROOT_LIMIT}) {{ {leaf('Patient')}"
-        f" {relation} {{ {_selection(target, 1)} }} }} }}"
+        f"{{ patients(first: {ROOT_LIMIT}) {{ nodes {{ {leaf('Patient')}"
+        f" {wrap(relation, many, _selection(target, 1))} }} }} }}"
     )
     for tenant in (world.a, world.b):
         data = await tenant.client.data(query)
-        assert check_tree(data, tenant) >= len(data["patients"]) > 0
+        assert check_tree(data, tenant) >= len(data["patients"]["nodes"]) > 0
 
 
 async def test_nested_relations_from_other_roots_stay_in_the_organization(world: World) -> None:
@@ -329,11 +342,11 @@ async def test_nested_relations_from_other_roots_stay_in_the_organization(world:
         checked = 0
         for field, type_name in sorted(LIST_FIELDS.items()):
             selection = " ".join(
-                f"{name} {{ {_selection(target, 1, lists_below=False)} }}"
-                for name, target, _many in relations(type_name)
+                wrap(name, many, _selection(target, 1, lists_below=False))
+                for name, target, many in relations(type_name)
             )
             data = await tenant.client.data(
-                f"{{ rows: {field}(limit: 5) {{ {leaf(type_name)} {selection} }} }}"
+                f"{{ rows: {field}(first: 5) {{ nodes {{ {leaf(type_name)} {selection} }} }} }}"
             )
             checked += check_tree(data, tenant)
         assert checked > 100
@@ -362,8 +375,8 @@ async def test_soft_deleted_seed_rows_are_never_served(world: World) -> None:
         )
     if not deleted:
         pytest.skip("the seeded data has no soft-deleted patient")
-    listed = await world.a.client.data(f"{{ patients(limit: {ROOT_LIMIT}) {{ id }} }}")
-    listed_ids = {p["id"] for p in listed["patients"]}
+    listed = await world.a.client.data(f"{{ patients(first: {ROOT_LIMIT}) {{ nodes {{ id }} }} }}")
+    listed_ids = {p["id"] for p in listed["patients"]["nodes"]}
     for raw_id in deleted:
         global_id = encode("Patient", raw_id)
         assert global_id not in listed_ids
@@ -380,17 +393,17 @@ async def test_soft_deleted_seed_rows_are_never_served(world: World) -> None:
 
 CONCURRENT_QUERY = f"""{{
   me {{ organizationId }}
-  patients(limit: {ROOT_LIMIT}) {{
+  patients(first: {ROOT_LIMIT}) {{ nodes {{
     {leaf("Patient")} lastName
-    dialysisSessions(limit: 5) {{
+    dialysisSessions(first: 5) {{ nodes {{
       {leaf("DialysisSession")} machine {{ {leaf("DialysisMachine")} }}
-    }}
-    consultations(limit: 5) {{ {leaf("Consultation")} }}
-    ecgs(limit: 5) {{ {leaf("Ecg")} }}
+    }} }}
+    consultations(first: 5) {{ nodes {{ {leaf("Consultation")} }} }}
+    ecgs(first: 5) {{ nodes {{ {leaf("Ecg")} }} }}
     organization {{ __typename id }}
-  }}
-  users(limit: {ROOT_LIMIT}) {{ __typename id }}
-  dialysisMachines(limit: {ROOT_LIMIT}) {{ {leaf("DialysisMachine")} }}
+  }} }}
+  users(first: {ROOT_LIMIT}) {{ nodes {{ __typename id }} }}
+  dialysisMachines(first: {ROOT_LIMIT}) {{ nodes {{ {leaf("DialysisMachine")} }} }}
 }}"""
 
 
@@ -510,14 +523,14 @@ async def test_a_soft_deleted_patient_vanishes_from_lists_ids_and_relations(
     world, changes = private_world
     gid = encode("Patient", changes.deleted_patient)
     data = await world.a.client.data(
-        "query($id: ID!) { patients(limit: 500) { id } patient(id: $id) { id }"
+        "query($id: ID!) { patients(first: 500) { nodes { id } } patient(id: $id) { id }"
         " node(id: $id) { id } nodes(ids: [$id]) { id }"
-        " dialysisSessions(limit: 500) { patientId patient { id } } }",
+        " dialysisSessions(first: 500) { nodes { patientId patient { id } } } }",
         {"id": gid},
     )
-    assert gid not in {p["id"] for p in data["patients"]}
+    assert gid not in {p["id"] for p in data["patients"]["nodes"]}
     assert (data["patient"], data["node"], data["nodes"]) == (None, None, [None])
-    orphans = [s for s in data["dialysisSessions"] if s["patientId"] == gid]
+    orphans = [s for s in data["dialysisSessions"]["nodes"] if s["patientId"] == gid]
     assert orphans, "the deleted patient's sessions should still be listed (they are not deleted)"
     assert all(s["patient"] is None for s in orphans), "a nested relation served a deleted patient"
 
@@ -529,21 +542,21 @@ async def test_a_soft_deleted_session_vanishes_from_lists_ids_and_relations(
     gid = encode("DialysisSession", changes.deleted_session)
     data = await world.a.client.data(
         "query($id: ID!, $patient: ID!, $machine: ID!) {"
-        " dialysisSessions(limit: 500) { id } dialysisSession(id: $id) { id }"
+        " dialysisSessions(first: 500) { nodes { id } } dialysisSession(id: $id) { id }"
         " node(id: $id) { id } nodes(ids: [$id]) { id }"
-        " patient(id: $patient) { dialysisSessions(limit: 100) { id } }"
-        " dialysisMachine(id: $machine) { dialysisSessions(limit: 100) { id } } }",
+        " patient(id: $patient) { dialysisSessions(first: 100) { nodes { id } } }"
+        " dialysisMachine(id: $machine) { dialysisSessions(first: 100) { nodes { id } } } }",
         {
             "id": gid,
             "patient": encode("Patient", changes.patient),
             "machine": encode("DialysisMachine", changes.machine),
         },
     )
-    assert gid not in {s["id"] for s in data["dialysisSessions"]}
+    assert gid not in {s["id"] for s in data["dialysisSessions"]["nodes"]}
     assert (data["dialysisSession"], data["node"], data["nodes"]) == (None, None, [None])
-    nested = {s["id"] for s in data["patient"]["dialysisSessions"]}
+    nested = {s["id"] for s in data["patient"]["dialysisSessions"]["nodes"]}
     assert gid not in nested
-    assert gid not in {s["id"] for s in data["dialysisMachine"]["dialysisSessions"]}
+    assert gid not in {s["id"] for s in data["dialysisMachine"]["dialysisSessions"]["nodes"]}
     expected = await _sessions_by_patient(world.engine, world.a.organization_id)
     assert nested == {encode("DialysisSession", r.id) for r in expected[changes.patient]}
 
@@ -551,8 +564,9 @@ async def test_a_soft_deleted_session_vanishes_from_lists_ids_and_relations(
 async def test_hidden_rows_do_not_take_places_in_a_per_parent_page(
     private_world: tuple[World, Changes],
 ) -> None:
-    """The deleted session was the patient's newest: `limit: 1` must give the next one, and the
-    foreign lab must not use up a place of the patient's labs."""
+    """The deleted session was the patient's newest: `first: 1` must give the next one (and the
+    page after it the one after), and the foreign lab must not use up a place of the patient's
+    labs."""
     world, changes = private_world
     async with world.engine.connect() as conn:
         labs = set(
@@ -564,21 +578,23 @@ async def test_hidden_rows_do_not_take_places_in_a_per_parent_page(
                 )
             )
         )
-    data = await world.a.client.data(
-        "query($id: ID!, $labs: Int!) { patient(id: $id) { dialysisSessions(limit: 1) { id }"
-        " first: dialysisSessions(limit: 1, offset: 0) { id }"
-        " second: dialysisSessions(limit: 1, offset: 1) { id }"
-        " dialysisLabs(limit: $labs) { id } } }",
-        {"id": encode("Patient", changes.patient), "labs": max(1, len(labs))},
+    query = (
+        "query($id: ID!, $labs: Int!, $after: String) { patient(id: $id) {"
+        " dialysisSessions(first: 1, after: $after) { nodes { id } pageInfo { endCursor } }"
+        " dialysisLabs(first: $labs) { nodes { id } } } }"
     )
+    variables = {"id": encode("Patient", changes.patient), "labs": max(1, len(labs))}
+    data = await world.a.client.data(query, variables)
     visible = (await _sessions_by_patient(world.engine, world.a.organization_id))[changes.patient]
     patient = data["patient"]
-    assert patient["dialysisSessions"] == [{"id": encode("DialysisSession", visible[0].id)}], (
+    first = patient["dialysisSessions"]
+    assert first["nodes"] == [{"id": encode("DialysisSession", visible[0].id)}], (
         "a soft-deleted row used up the first place of the per-parent window"
     )
-    assert patient["first"] == patient["dialysisSessions"]
-    assert patient["second"] == [{"id": encode("DialysisSession", visible[1].id)}]
-    assert {lab["id"] for lab in patient["dialysisLabs"]} == {
+    after = {**variables, "after": first["pageInfo"]["endCursor"]}
+    second = (await world.a.client.data(query, after))["patient"]["dialysisSessions"]
+    assert second["nodes"] == [{"id": encode("DialysisSession", visible[1].id)}]
+    assert {lab["id"] for lab in patient["dialysisLabs"]["nodes"]} == {
         encode("DialysisLab", i) for i in labs
     }, "B's lab pointing to A's patient is served, or took one of the patient's places"
 
@@ -594,7 +610,7 @@ async def test_references_across_organizations_resolve_to_nothing(
     assert session["dialysisSession"] == {"machine": None}, "A's session served B's machine"
     from_b = await world.b.client.data(
         "query($m: ID!, $lab: ID!) {"
-        " dialysisMachine(id: $m) { dialysisSessions(limit: 100) { id } }"
+        " dialysisMachine(id: $m) { dialysisSessions(first: 100) { nodes { id } } }"
         " dialysisLab(id: $lab) { patient { id lastName } } }",
         {
             "m": encode("DialysisMachine", changes.foreign_machine),
@@ -602,13 +618,91 @@ async def test_references_across_organizations_resolve_to_nothing(
         },
     )
     assert encode("DialysisSession", changes.cross_session) not in {
-        s["id"] for s in from_b["dialysisMachine"]["dialysisSessions"]
+        s["id"] for s in from_b["dialysisMachine"]["dialysisSessions"]["nodes"]
     }, "B's machine listed A's session"
     assert from_b["dialysisLab"] == {"patient": None}, "B's lab served A's patient"
     nested = await world.a.client.data(
-        f"{{ patients(limit: {ROOT_LIMIT}) {{ {leaf('Patient')}"
-        f" dialysisLabs(limit: 100) {{ {leaf('DialysisLab')} }}"
-        f" dialysisSessions(limit: 100) {{ {leaf('DialysisSession')}"
-        f" machine {{ {leaf('DialysisMachine')} }} }} }} }}",
+        f"{{ patients(first: {ROOT_LIMIT}) {{ nodes {{ {leaf('Patient')}"
+        f" dialysisLabs(first: 100) {{ nodes {{ {leaf('DialysisLab')} }} }}"
+        f" dialysisSessions(first: 100) {{ nodes {{ {leaf('DialysisSession')}"
+        f" machine {{ {leaf('DialysisMachine')} }} }} }} }} }} }}",
     )
     assert check_tree(nested, world.a) > 0
+
+
+# --- filters, aggregates and joined relations ---------------------------------------------------
+
+
+AGGREGATE_FIELDS = {
+    name: name.removesuffix("Aggregate") for name in QUERY_FIELDS if name.endswith("Aggregate")
+}
+
+
+@pytest.mark.parametrize("field", sorted(AGGREGATE_FIELDS))
+async def test_every_root_aggregate_counts_exactly_the_callers_rows(
+    world: World, field: str
+) -> None:
+    type_name = LIST_FIELDS[AGGREGATE_FIELDS[field]]
+    model = MODELS[type_name]
+    for tenant in (world.a, world.b):
+        data = await tenant.client.data(f"{{ groups: {field} {{ count }} }}")
+        visible = await visible_ids(world.engine, model, tenant.organization_id)
+        assert [g["count"] for g in data["groups"]] == [len(visible)], field
+
+
+async def test_a_filter_on_another_organizations_id_matches_nothing(world: World) -> None:
+    """B's patient's global ID in A's filter: no row, no count, no aggregate group."""
+    query = """query($id: ID!) {
+      dialysisSessions(first: 500, where: {patientId: {eq: $id}}) { totalCount nodes { id } }
+      dialysisSessionsAggregate(where: {patientId: {in: [$id]}}) { count }
+      patients(first: 5, where: {id: {eq: $id}}) { nodes { id } }
+    }"""
+    async with world.engine.connect() as conn:
+        b_patient = await conn.scalar(
+            select(DialysisSession.patient_id)
+            .where(
+                DialysisSession.organization_id == world.b.organization_id,
+                DialysisSession.deleted_at.is_(None),
+            )
+            .limit(1)
+        )
+    assert b_patient is not None
+    gid = encode("Patient", b_patient)
+    from_a = await world.a.client.data(query, {"id": gid})
+    assert from_a["dialysisSessions"] == {"totalCount": 0, "nodes": []}
+    assert from_a["dialysisSessionsAggregate"] == [{"count": 0}]
+    assert from_a["patients"]["nodes"] == []
+    from_b = await world.b.client.data(query, {"id": gid})  # control: B sees its own
+    assert from_b["dialysisSessions"]["totalCount"] > 0
+    assert from_b["patients"]["nodes"] == [{"id": gid}]
+
+
+async def test_per_patient_aggregates_stay_in_the_organization(world: World) -> None:
+    query = f"""{{ patients(first: {ROOT_LIMIT}) {{ nodes {{ id
+      dialysisSessionsAggregate {{ count }} rpmReadingsAggregate {{ count }} }} }} }}"""
+    for tenant in (world.a, world.b):
+        data = await tenant.client.data(query)
+        total = sum(
+            group["count"]
+            for patient in data["patients"]["nodes"]
+            for group in patient["dialysisSessionsAggregate"]
+        )
+        sessions = await visible_ids(world.engine, DialysisSession, tenant.organization_id)
+        assert total == len(sessions)
+
+
+async def test_a_joined_relation_of_a_root_list_never_serves_another_organizations_row(
+    private_world: tuple[World, Changes],
+) -> None:
+    """Root lists load selected to-one relations in their own statement (a join): the join
+    carries the tenant filter too, so A's session pointing at B's machine shows no machine."""
+    world, changes = private_world
+    data = await world.a.client.data(
+        f"{{ dialysisSessions(first: {ROOT_LIMIT}) {{ nodes {{ id machineId"
+        f" machine {{ {leaf('DialysisMachine')} }} patient {{ {leaf('Patient')} }} }} }} }}"
+    )
+    nodes = {node["id"]: node for node in data["dialysisSessions"]["nodes"]}
+    cross = nodes[encode("DialysisSession", changes.cross_session)]
+    assert cross["machine"] is None, "the joined machine of another organization was served"
+    assert check_tree(data, world.a) > len(nodes)
+    assert any(node["machine"] for node in nodes.values()), "control: joins do load machines"

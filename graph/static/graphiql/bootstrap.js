@@ -123,6 +123,7 @@
         fetcher: fetcher,
         schema: schema,
         defaultQuery: config.exampleQuery,
+        defaultTabs: config.tabs,
         defaultHeaders: config.defaultHeaders,
         onEditHeaders: onEditHeaders,
         // Keep the Authorization header in this browser's localStorage so the token is not

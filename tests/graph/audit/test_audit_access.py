@@ -45,11 +45,11 @@ async def test_an_admin_reads_the_audit_log(api: Api, seeded_url: URL) -> None:
     org, event, _patient = await _ids(api, seeded_url)
     admin = await api(seeded_url, org=org, roles=["admin"])
     data = await admin.data(
-        "query($id: ID!) { auditEvents(limit: 500) { id } auditEvent(id: $id) { id }"
+        "query($id: ID!) { auditEvents(first: 500) { nodes { id } } auditEvent(id: $id) { id }"
         " node(id: $id) { id } }",
         {"id": event},
     )
-    assert event in {row["id"] for row in data["auditEvents"]}
+    assert event in {row["id"] for row in data["auditEvents"]["nodes"]}
     assert data["auditEvent"] == {"id": event}
     assert data["node"] == {"id": event}
 
@@ -61,7 +61,8 @@ async def test_every_other_role_is_forbidden_without_partial_data(
     org, event, patient = await _ids(api, seeded_url)
     client = await api(seeded_url, org=org, roles=roles)
     for document, variables in [
-        ("{ auditEvents { id action } }", None),
+        ("{ auditEvents { nodes { id action } } }", None),
+        ("{ auditEventsAggregate { count } }", None),
         ("query($id: ID!) { auditEvent(id: $id) { id action } }", {"id": event}),
         ("query($id: ID!) { node(id: $id) { id } }", {"id": event}),
         ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [patient, event]}),

@@ -1,0 +1,119 @@
+"""Relay-style connections for every list: `edges { cursor node }`, `nodes`, `pageInfo` and a
+`totalCount` that costs a statement only when it is selected.
+
+Pages are keyset pages (graph/cursors.py): `first`/`after` walk forwards, `last`/`before`
+backwards; one extra row is read to know whether another page follows. Sizes are bounded before
+any SQL runs: root lists 1..500 (default 50), nested lists 1..100 per parent (default 20).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+import strawberry
+from strawberry.relay import PageInfo
+
+from graph.cursors import decode_cursor, encode_cursor, signature
+from graph.errors import BadUserInput
+from graph.ordering import Sort
+
+T = TypeVar("T")
+
+ROOT_DEFAULT, ROOT_MAX = 50, 500
+NESTED_DEFAULT, NESTED_MAX = 20, 100
+
+First = Annotated[int | None, strawberry.argument(description="Rows from the start (or `after`).")]
+After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
+Last = Annotated[int | None, strawberry.argument(description="Rows from the end (or `before`).")]
+Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
+
+
+@strawberry.type(description="A row of a list and its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque position of this row in this list.")
+    node: T = strawberry.field(description="The row.")
+
+
+@strawberry.type(description="One page of a list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The rows with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The rows of this page.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="Rows matching `where` in the whole list (one more statement).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@dataclass(frozen=True)
+class Page:
+    """A validated page request over one order."""
+
+    size: int
+    backwards: bool
+    position: tuple[tuple[Any, ...], str] | None  # order-key values and id of the cursor row
+    order: tuple[Sort, ...]
+    signature: str
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Hashable identity of the page, for loader keys."""
+        return (self.size, self.backwards, self.position, self.order)
+
+
+def page_of(
+    type_name: str,
+    order: Sequence[Sort],
+    types: Sequence[type],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    nested: bool,
+) -> Page:
+    """Check the page arguments (BadUserInput on any misuse) and decode the cursor."""
+    default, maximum = (NESTED_DEFAULT, NESTED_MAX) if nested else (ROOT_DEFAULT, ROOT_MAX)
+    if first is not None and last is not None:
+        raise BadUserInput("give `first` or `last`, not both")
+    if (first is not None and before is not None) or (last is not None and after is not None):
+        raise BadUserInput("`first` goes with `after`, `last` with `before`")
+    if after is not None and before is not None:
+        raise BadUserInput("give `after` or `before`, not both")
+    backwards = last is not None or before is not None
+    size = (last if backwards else first) or default
+    for given in (first, last):
+        if given is not None and not 1 <= given <= maximum:
+            raise BadUserInput(f"a page holds 1 to {maximum} rows, got {given}")
+    sig = signature(type_name, order)
+    cursor = before if backwards else after
+    position = decode_cursor(cursor, sig, types) if cursor is not None else None
+    return Page(size, backwards, position, tuple(order), sig)
+
+
+def connection(
+    rows: Sequence[Any], page: Page, count: Callable[[], Awaitable[int]]
+) -> Connection[Any]:
+    """The Connection of rows read for `page` (at most size + 1, in walking order)."""
+    more = len(rows) > page.size
+    rows = list(rows[: page.size])
+    if page.backwards:
+        rows.reverse()
+    edges = [Edge(cursor=cursor_of(row, page), node=row) for row in rows]
+    info = PageInfo(
+        has_next_page=more if not page.backwards else page.position is not None,
+        has_previous_page=more if page.backwards else page.position is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, page_info=info, count=count)
+
+
+def cursor_of(row: Any, page: Page) -> str:
+    return encode_cursor(page.signature, [getattr(row, s.attribute) for s in page.order], row.id)

@@ -1,0 +1,75 @@
+"""What a list's rows will be asked for, read from the query before its SQL runs.
+
+A root list whose rows select to-one relations (`rpmReadings { nodes { device { ... } } }`)
+loads those related rows in the same statement (LEFT OUTER JOIN, tenant criteria included)
+instead of one more statement per relation; the relation's resolver then finds the row
+already loaded. Only plain to-one fields count; lists keep their own batched statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import strawberry
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, joinedload
+from sqlalchemy.orm.strategy_options import _AbstractLoad
+
+from graph.companions import HIDDEN_COLUMNS
+from graph.naming import camel
+from models.base import Base
+
+ROW_CONTAINERS = {"nodes": None, "edges": "node"}
+
+
+def _fields(selections: Sequence[Any]) -> Iterator[Any]:
+    """The fields of a selection set, fragments flattened."""
+    for selection in selections:
+        if getattr(selection, "arguments", None) is not None and hasattr(selection, "alias"):
+            yield selection
+        else:
+            yield from _fields(getattr(selection, "selections", None) or [])
+
+
+def _row_selections(info: strawberry.Info) -> Iterator[Any]:
+    """The fields selected on the rows of the connection this resolver returns."""
+    for field in info.selected_fields:
+        for container in _fields(field.selections):
+            inner = ROW_CONTAINERS.get(container.name, "missing")
+            if inner is None:
+                yield from _fields(container.selections)
+            elif inner != "missing":
+                for edge_field in _fields(container.selections):
+                    if edge_field.name == inner:
+                        yield from _fields(edge_field.selections)
+
+
+def joinable(model: type[Base]) -> dict[str, RelationshipProperty[Any]]:
+    """GraphQL field name -> to-one relationship that a row's statement can join."""
+    found: dict[str, RelationshipProperty[Any]] = {}
+    for relation in model.__mapper__.relationships:
+        if relation.direction is RelationshipDirection.MANYTOONE:
+            (column,) = relation.local_columns
+            if column.name not in HIDDEN_COLUMNS:
+                found[camel(relation.key)] = relation
+        elif relation.direction is RelationshipDirection.ONETOMANY and not relation.uselist:
+            found[camel(relation.key)] = relation
+    return found
+
+
+def joined_loads(info: strawberry.Info, model: type[Base]) -> list[_AbstractLoad]:
+    """`joinedload` options for the to-one relations the query selects on the rows."""
+    candidates = joinable(model)
+    chosen = {field.name for field in _row_selections(info) if field.name in candidates}
+    return [joinedload(getattr(model, candidates[name].key)) for name in sorted(chosen)]
+
+
+_MISSING = object()
+
+
+def loaded(row: Any, key: str) -> Any:
+    """The related row the parent's statement already loaded, or _MISSING."""
+    return row.__dict__.get(key, _MISSING)
+
+
+__all__ = ["_MISSING", "joinable", "joined_loads", "loaded"]

@@ -1,0 +1,214 @@
+"""The fields a model's relationships become (used by graph/mirror.py): a many-to-one is an
+object, a one-to-many a connection paged per parent (or one object where the model says
+`uselist=False`), and on patients each list also gets `<relation>Aggregate`.
+
+Every one of them loads through the request's dataloaders: for a page of parents, a relation
+costs one statement (plus one for `totalCount`, one per aggregate), whatever the page size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy.orm import RelationshipProperty
+from strawberry.types.field import StrawberryField
+
+from graph.aggregates import MAX_GROUPS, aggregate_statement, groups, selected_figures
+from graph.companions import aggregates_of, order_of, where_of
+from graph.connections import After, Before, Connection, First, Last, Page, connection, page_of
+from graph.filters import compile_where
+from graph.lookahead import _MISSING, loaded
+from graph.naming import camel, lower_first, plural
+from graph.ordering import Sort, declared_order, sorts_of
+from graph.pages import key_types
+from models.base import Base
+
+
+def lazy_type(model: type[Base]) -> Any:
+    """A reference to the model's declared type, resolved when the schema is built."""
+    module = model.__table__.info["module"]  # type: ignore[attr-defined]
+    return Annotated[model.__name__, strawberry.lazy(f"graph.{module}.types")]
+
+
+def where_argument(model: type[Base]) -> Any:
+    return Annotated[
+        where_of(model) | None, strawberry.argument(description="Only rows matching this.")
+    ]
+
+
+def order_argument(model: type[Base]) -> Any:
+    return Annotated[
+        list[order_of(model)] | None,  # type: ignore[misc]
+        strawberry.argument(name="orderBy", description="Order keys (default: the type's)."),
+    ]
+
+
+def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
+    target: type[Base] = relation.mapper.class_
+    (column,) = relation.local_columns
+    key = relation.parent.get_property_by_column(column).key
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        joined = loaded(root, relation.key)
+        if joined is not _MISSING:
+            return joined  # loaded by the parent's statement (graph/lookahead.py)
+        value = getattr(root, key)
+        return None if value is None else await info.context.loaders.by_id(target).load(value)
+
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": strawberry.Info,
+        "return": lazy_type(target) | None,
+    }
+    return strawberry.field(
+        resolver=resolve,
+        name=camel(relation.key),
+        description=f"The {target.__name__} that `{camel(column.name)}` refers to.",
+    )
+
+
+def _first_page(child: type[Base]) -> Page:
+    order = declared_order(child)
+    return page_of(
+        child.__name__, order, [], first=1, after=None, last=None, before=None, nested=True
+    )
+
+
+def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
+    """A one-to-one seen from the parent: the child row, or null."""
+    child: type[Base] = relation.mapper.class_
+    loader_key = (child, str(relation.back_populates))
+    (column,) = relation.remote_side
+    parent_name = relation.parent.class_.__name__
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        joined = loaded(root, relation.key)
+        if joined is not _MISSING:
+            return joined
+        page = _first_page(child)
+        loader = info.context.loaders.by_relation(loader_key, page, True, "")
+        rows = await loader.load(root.id)
+        return rows[0] if rows else None
+
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": strawberry.Info,
+        "return": lazy_type(child) | None,
+    }
+    description = f"The {child.__name__} whose `{camel(column.name)}` is this {parent_name}."
+    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
+
+
+def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
+    """A one-to-many seen from the parent: a connection, paged per parent."""
+    child: type[Base] = relation.mapper.class_
+    loader_key = (child, str(relation.back_populates))
+    (column,) = relation.remote_side
+    parent_name = relation.parent.class_.__name__
+
+    async def resolve(
+        root: Any,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        where: Any = None,
+        order_by: Sequence[Any] | None = None,
+    ) -> Any:
+        sorts: tuple[Sort, ...] = sorts_of(order_by, declared_order(child))
+        page = page_of(
+            child.__name__,
+            sorts,
+            key_types(child, sorts),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            nested=True,
+        )
+        condition = compile_where(child, where)
+        where_key = repr(where)
+        loaders = info.context.loaders
+        rows = await loaders.by_relation(loader_key, page, condition, where_key).load(root.id)
+
+        async def count() -> int:
+            return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]
+
+        return connection(rows, page, count)
+
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": strawberry.Info,
+        "first": First,
+        "after": After,
+        "last": Last,
+        "before": Before,
+        "where": where_argument(child),
+        "order_by": order_argument(child),
+        "return": Connection[lazy_type(child)],  # type: ignore[misc]
+    }
+    description = (
+        f"{plural(child.__name__)} whose `{camel(column.name)}` is this {parent_name}: up to "
+        f"100 per {parent_name} (default 20), in the order of the root list "
+        f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given."
+    )
+    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
+
+
+def aggregate(relation: RelationshipProperty[Any]) -> StrawberryField:
+    """`<relation>Aggregate`: the relation's rows of each parent, grouped and summarized."""
+    child: type[Base] = relation.mapper.class_
+    loader_key = (child, str(relation.back_populates))
+    (column,) = relation.remote_side
+    foreign_key = child.__mapper__.get_property_by_column(column).key
+    types = aggregates_of(child)
+
+    async def resolve(
+        root: Any,
+        info: strawberry.Info,
+        where: Any = None,
+        group_by: Sequence[Any] | None = None,
+        bucket: Any = None,
+    ) -> Any:
+        figures = selected_figures(info)
+        condition = compile_where(child, where)
+        key = (loader_key, repr(where), repr(group_by), repr(bucket), repr(sorted(figures.items())))
+        state: dict[str, Any] = {}
+
+        def build(keys: Sequence[str]) -> Any:
+            fk = getattr(child, foreign_key)
+            statement, grouped, labels = aggregate_statement(
+                child, types, fk.in_(keys) & condition, group_by or (), bucket, figures,
+                parent_key=foreign_key, limit=MAX_GROUPS * len(keys) + 1,
+            )  # fmt: skip
+            state.update(grouped=grouped, labels=labels)
+            return statement
+
+        def read(rows: list[Any]) -> list[Any]:
+            return groups(child, types, rows, state["grouped"], state["labels"], bucket is not None)
+
+        return await info.context.loaders.aggregates(key, build, read).load(root.id)
+
+    annotations: dict[str, Any] = {
+        "root": Any,
+        "info": strawberry.Info,
+        "where": where_argument(child),
+        "group_by": Annotated[
+            list[types.group_field] | None,  # type: ignore[name-defined]
+            strawberry.argument(name="groupBy", description="Columns to group by."),
+        ],
+        "return": list[types.group],  # type: ignore[name-defined]
+    }
+    annotations["bucket"] = Annotated[  # every type has dated columns (created_at at least)
+        types.bucket | None, strawberry.argument(description="Also group by a date bucket.")
+    ]
+    resolve.__annotations__ = annotations
+    name = camel(relation.key) + "Aggregate"
+    description = (
+        f"Counts and figures of this {relation.parent.class_.__name__}'s "
+        f"{plural(child.__name__)}, grouped (one group without `groupBy`)."
+    )
+    return strawberry.field(resolver=resolve, name=name, description=description)
