@@ -24,6 +24,7 @@ from settings import (
     CORS_VARIABLE,
     DEMO_CORS_ORIGINS,
     DEMO_MAX_TTL_SECONDS,
+    DEMO_TOKEN_VARIABLE,
     auth_settings,
     configured_cors_origins,
     database_url,
@@ -121,6 +122,7 @@ def _prepare_demo(url: URL, host: str, port: int) -> None:
         roles=list(DEMO_ROLES),
         ttl_seconds=DEMO_MAX_TTL_SECONDS,
     )
+    os.environ[DEMO_TOKEN_VARIABLE] = token  # GraphiQL opens with it (this demo only)
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=DEMO_MAX_TTL_SECONDS)
     shown_host = "localhost" if host in ("0.0.0.0", "127.0.0.1") else host  # noqa: S104
     allowed = ", ".join(os.environ[CORS_VARIABLE].split(",")) or "none"

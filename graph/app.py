@@ -16,6 +16,8 @@ import orjson
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,7 +27,12 @@ from strawberry.asgi import GraphQL
 from graph.auth import AuthError, authenticate
 from graph.context import Context, build_context, request_id_of
 from graph.errors import ErrorCode
-from graph.graphiql import graphiql_asset_routes, render_graphiql
+from graph.graphiql import (
+    DEFAULT_HEADERS,
+    graphiql_asset_routes,
+    headers_with_token,
+    render_graphiql,
+)
 from graph.http import RequestError, error_body, execute, negotiate, read_request, result_response
 from graph.schema import MAX_TOKENS, ClinicalSchema, schema
 from models.database import (
@@ -36,7 +43,14 @@ from models.database import (
     session_factory,
 )
 from models.tenancy import tenant_session_factory
-from settings import AuthSettings, auth_settings
+from settings import (
+    AuthSettings,
+    auth_settings,
+    configured_cors_origins,
+    cors_rules,
+    demo_graphiql_token,
+    parse_cors_origins,
+)
 from settings import database_url as configured_database_url
 
 logger = logging.getLogger("perfex_graph.app")
@@ -48,9 +62,12 @@ class ClinicalGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with authentication in front and orjson behind; requests and
     responses follow GraphQL over HTTP (`graph.http`: media types, status codes)."""
 
-    def __init__(self, graphql_schema: ClinicalSchema, auth: AuthSettings) -> None:
+    def __init__(
+        self, graphql_schema: ClinicalSchema, auth: AuthSettings, ide_headers: str = DEFAULT_HEADERS
+    ) -> None:
         super().__init__(graphql_schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.auth = auth
+        self.ide_headers = ide_headers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +126,7 @@ class ClinicalGraphQL(GraphQL[Context, None]):
         return None  # type: ignore[return-value]
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return await render_graphiql(request)
+        return await render_graphiql(request, self.ide_headers)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -162,19 +179,18 @@ def create_app(
     database_url: URL | None = None,
     auth: AuthSettings | None = None,
     cors_origins: list[str] | tuple[str, ...] | None = None,
+    graphiql_token: str | None = None,
 ) -> Starlette:
     """The ASGI app; the engine is created at startup and disposed at shutdown.
 
     `cors_origins` (default: PERFEX_CORS_ORIGINS) are the web origins whose pages may call the
     API; none by default. Preflights are answered before authentication (they carry no token).
+    `graphiql_token` (default: the one `serve --demo` hands over) pre-fills GraphiQL's Headers.
     """
-    from starlette.middleware import Middleware
-    from starlette.middleware.cors import CORSMiddleware
-
-    from settings import configured_cors_origins, cors_rules, parse_cors_origins
-
     url = database_url or configured_database_url()
     settings = auth or auth_settings()
+    token = graphiql_token or demo_graphiql_token()
+    ide_headers = headers_with_token(token) if token else DEFAULT_HEADERS
     origins = configured_cors_origins() if cors_origins is None else cors_origins
     cors = cors_rules(parse_cors_origins(origins or ()))
     cors_middleware = Middleware(
@@ -199,7 +215,7 @@ def create_app(
             await engine.dispose()
 
     routes = [
-        Route("/graphql", ClinicalGraphQL(schema, settings), methods=["GET", "POST"]),
+        Route("/graphql", ClinicalGraphQL(schema, settings, ide_headers), methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         *graphiql_asset_routes(),

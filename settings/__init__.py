@@ -35,10 +35,12 @@ from settings.errors import ConfigError
 from settings.http import (
     CORS_VARIABLE,
     DEMO_CORS_ORIGINS,
+    DEMO_TOKEN_VARIABLE,
     CorsRules,
     CorsSettings,
     configured_cors_origins,
     cors_rules,
+    demo_graphiql_token,
     parse_cors_origins,
 )
 
@@ -48,6 +50,7 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "DEMO_CORS_ORIGINS",
     "DEMO_MAX_TTL_SECONDS",
+    "DEMO_TOKEN_VARIABLE",
     "ENV_FILE",
     "ENV_PREFIX",
     "AuthSettings",
@@ -60,6 +63,7 @@ __all__ = [
     "cors_rules",
     "database_url",
     "demo_auth_settings",
+    "demo_graphiql_token",
     "demo_secret_path",
     "describe",
     "parse_cors_origins",

@@ -10,6 +10,7 @@ never in cookies, so credentials are never allowed.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,3 +128,13 @@ __all__ = [
     "cors_rules",
     "parse_cors_origins",
 ]
+
+
+# `serve --demo` hands its demo token to the app (and its workers) through this variable, so
+# GraphiQL opens with it in the Headers tab. Only the demo sets it: never in a deployment.
+DEMO_TOKEN_VARIABLE = "PERFEX_DEMO_GRAPHIQL_TOKEN"
+
+
+def demo_graphiql_token() -> str | None:
+    """The demo token GraphiQL pre-fills, when `serve --demo` runs the app."""
+    return os.environ.get(DEMO_TOKEN_VARIABLE) or None

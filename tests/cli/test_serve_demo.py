@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -10,7 +11,12 @@ from starlette.testclient import TestClient
 
 from cli.serve import _prepare_demo
 from graph.app import create_app
-from settings import demo_auth_settings, demo_secret_path, parse_database_url
+from settings import (
+    DEMO_TOKEN_VARIABLE,
+    demo_auth_settings,
+    demo_secret_path,
+    parse_database_url,
+)
 
 
 def test_demo_creates_seeds_and_hands_out_a_working_token(
@@ -18,9 +24,11 @@ def test_demo_creates_seeds_and_hands_out_a_working_token(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    for name in ("ALGORITHMS", "SECRET", "MAX_TTL_SECONDS", "PUBLIC_KEY", "PRIVATE_KEY"):
-        monkeypatch.delenv(f"PERFEX_JWT_{name}", raising=False)  # _prepare_demo sets them
-    monkeypatch.delenv("PERFEX_CORS_ORIGINS", raising=False)
+    jwt = ("ALGORITHMS", "SECRET", "MAX_TTL_SECONDS", "PUBLIC_KEY", "PRIVATE_KEY")
+    for name in (*(f"PERFEX_JWT_{n}" for n in jwt), "PERFEX_CORS_ORIGINS", DEMO_TOKEN_VARIABLE):
+        # _prepare_demo sets them: recorded first, so that they are restored after the test
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     url = parse_database_url(f"sqlite:///{tmp_path / 'demo.db'}")
 
     _prepare_demo(url, "127.0.0.1", 8000)
@@ -29,6 +37,7 @@ def test_demo_creates_seeds_and_hands_out_a_working_token(
     assert "http://localhost:8000/graphql" in captured.err
     header = re.search(r'\{"Authorization": "Bearer ([^"]+)"\}', captured.out)
     assert header, captured.out
+    assert os.environ[DEMO_TOKEN_VARIABLE] == header.group(1)  # GraphiQL will pre-fill it
     assert "perfex-graph token --user " in captured.err  # with an e-mail and a slug
     assert "http://localhost:*" in captured.err  # browser pages on this machine may call it
     secret_file = demo_secret_path(url)  # in the user's state directory, not the checkout

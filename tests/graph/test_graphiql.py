@@ -5,16 +5,19 @@ No browser here (see test_graphiql_browser.py): these check what the server send
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import strawberry
 from api_client import Api
+from sqlalchemy.engine import URL
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -362,3 +365,47 @@ def test_routes_can_serve_another_verified_directory(assets_copy: Path) -> None:
     (assets_copy / "page.css").write_text("body { color: red }", encoding="utf-8")
     with pytest.raises(GraphiQLAssetError):
         graphiql_asset_routes(load_assets(assets_copy))
+
+
+# --- the demo's token, and the ready operations -------------------------------------------------
+
+
+def _page_config(html: str) -> dict[str, Any]:
+    text = html.split('id="graphiql-config">', 1)[1].split("</script>", 1)[0]
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+async def test_only_the_demo_prefills_its_token(
+    api: Api, migrated_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph.app import create_app
+    from settings import DEMO_TOKEN_VARIABLE
+
+    monkeypatch.delenv(DEMO_TOKEN_VARIABLE, raising=False)
+    plain = await api(app=create_app(database_url=migrated_url, auth=api.auth))
+    page = await plain.http.get("/graphql", headers={"Accept": "text/html"})
+    headers = json.loads(_page_config(page.text)["defaultHeaders"])
+    assert headers["Authorization"].startswith("Bearer <paste")
+    monkeypatch.setenv(DEMO_TOKEN_VARIABLE, "demo.token.value")  # what `serve --demo` sets
+    demo = await api(app=create_app(database_url=migrated_url, auth=api.auth))
+    page = await demo.http.get("/graphql", headers={"Accept": "text/html"})
+    assert json.loads(_page_config(page.text)["defaultHeaders"]) == {
+        "Authorization": "Bearer demo.token.value"
+    }
+
+
+def test_the_tabs_are_the_ready_operations_with_working_variables() -> None:
+    from graphql import parse, validate
+
+    from graph.graphiql import OPERATION_ORDER, operation_tabs
+    from graph.schema import schema
+
+    now = dt.datetime(2026, 11, 28, 9, 0, tzinfo=dt.UTC)
+    tabs = operation_tabs(now)
+    assert len(tabs) == len(OPERATION_ORDER) == 5
+    names = [parse(tab["query"]).definitions[0].name.value for tab in tabs]  # type: ignore[attr-defined]
+    assert names == ["Roster", "PatientChart", "RpmAlerts", "QualityDashboard", "PatientSearch"]
+    for tab in tabs:
+        assert validate(schema._schema, parse(tab["query"])) == []
+        json.loads(tab["variables"])
+    assert json.loads(tabs[2]["variables"]) == {"since": "2026-11-27T09:00:00+00:00"}
