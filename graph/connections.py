@@ -3,7 +3,8 @@
 
 Pages are keyset pages (graph/cursors.py): `first`/`after` walk forwards, `last`/`before`
 backwards; one extra row is read to know whether another page follows. Sizes are bounded before
-any SQL runs: root lists 1..500 (default 50), nested lists 1..100 per parent (default 20).
+any SQL runs: root lists 1 to PERFEX_PAGE_MAX (500; default 50), nested lists 1 to
+PERFEX_NESTED_PAGE_MAX per parent (100; default 20).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from strawberry.relay import PageInfo
 from graph.cursors import decode_cursor, encode_cursor, signature
 from graph.errors import BadUserInput
 from graph.ordering import Sort
+from settings import limit_settings
 
 T = TypeVar("T")
 
-ROOT_DEFAULT, ROOT_MAX = 50, 500
-NESTED_DEFAULT, NESTED_MAX = 20, 100
+ROOT_DEFAULT, NESTED_DEFAULT = 50, 20
 
 First = Annotated[int | None, strawberry.argument(description="Rows from the start (or `after`).")]
 After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
@@ -79,7 +80,9 @@ def page_of(
     nested: bool,
 ) -> Page:
     """Check the page arguments (BadUserInput on any misuse) and decode the cursor."""
-    default, maximum = (NESTED_DEFAULT, NESTED_MAX) if nested else (ROOT_DEFAULT, ROOT_MAX)
+    limits = limit_settings()
+    maximum = limits.nested_page_max if nested else limits.page_max
+    default = min(NESTED_DEFAULT if nested else ROOT_DEFAULT, maximum)
     if first is not None and last is not None:
         raise BadUserInput("give `first` or `last`, not both")
     if (first is not None and before is not None) or (last is not None and after is not None):

@@ -152,7 +152,8 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
     }
     description = (
         f"{plural(child.__name__)} whose `{camel(column.name)}` is this {parent_name}: up to "
-        f"100 per {parent_name} (default 20), in the order of the root list "
+        f"PERFEX_NESTED_PAGE_MAX (100 unless configured) per {parent_name} (default 20), in "
+        "the order of the root list "
         f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given."
     )
     return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)

@@ -113,7 +113,8 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
     resolve.__annotations__ = annotations
     order = ", ".join(sort.describe() for sort in declared.order)
     description = (
-        f"{plural(name)}, a page at a time (`first` 1 to 500, default 50). Default order: "
+        f"{plural(name)}, a page at a time (`first` default 50, at most PERFEX_PAGE_MAX: 500 "
+        f"unless configured). Default order: "
         f"{order}, then id. {search_help}"
     ).strip()
     return strawberry.field(resolver=resolve, **with_rule(description, declared.read))

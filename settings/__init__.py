@@ -43,6 +43,7 @@ from settings.http import (
     demo_graphiql_token,
     parse_cors_origins,
 )
+from settings.limits import LimitSettings, limit_settings
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -58,6 +59,7 @@ __all__ = [
     "CorsRules",
     "CorsSettings",
     "DatabaseSettings",
+    "LimitSettings",
     "auth_settings",
     "configured_cors_origins",
     "cors_rules",
@@ -66,6 +68,7 @@ __all__ = [
     "demo_graphiql_token",
     "demo_secret_path",
     "describe",
+    "limit_settings",
     "parse_cors_origins",
     "parse_database_url",
     "signing_keys_configured",

@@ -132,7 +132,7 @@ __all__ = [
 
 # `serve --demo` hands its demo token to the app (and its workers) through this variable, so
 # GraphiQL opens with it in the Headers tab. Only the demo sets it: never in a deployment.
-DEMO_TOKEN_VARIABLE = "PERFEX_DEMO_GRAPHIQL_TOKEN"
+DEMO_TOKEN_VARIABLE = "PERFEX_DEMO_GRAPHIQL_TOKEN"  # noqa: S105 (a variable name)
 
 
 def demo_graphiql_token() -> str | None:

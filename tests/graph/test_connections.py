@@ -99,6 +99,34 @@ async def test_a_backward_walk_gives_the_same_rows_reversed(clinic: Client) -> N
     assert forward["patients"]["totalCount"] == len(expected) == 27
 
 
+async def test_a_backward_walk_with_inserts_between_pages_has_no_duplicate_and_no_gap(
+    clinic: Client,
+) -> None:
+    original = [
+        edge["node"] for edge in (await clinic.data(WALK, {"first": 100}))["patients"]["edges"]
+    ]
+    seen: list[dict[str, Any]] = []
+    ahead: list[str] = []
+    before = None
+    for page_number in range(20):
+        page = (await clinic.data(WALK, {"last": 4, "before": before}))["patients"]
+        seen = [edge["node"] for edge in page["edges"]] + seen
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+        # Walking backwards, "Aaron" is still ahead of the position (each new one sorts before
+        # the last, so it stays ahead even once the walk is among them); "Zola" is behind.
+        early = f"B{99 - page_number:02d}"
+        await _add_patients(clinic, [("Aaron", early), ("Zola", f"Y{page_number:02d}")])
+        ahead.append(early)
+    keys = [_key(node) for node in seen]
+    assert len(keys) == len(set(keys)) and keys == sorted(keys)
+    assert {node["id"] for node in original} <= {node["id"] for node in seen}
+    firsts = {node["firstName"] for node in seen}
+    assert set(ahead) <= firsts, "a row inserted ahead of the position was missed"
+    assert not any(name.startswith("Y") for name in firsts), "a row behind the position appeared"
+
+
 async def test_a_walk_in_another_order_is_keyed_on_that_order(clinic: Client) -> None:
     order = [{"field": "DATE_OF_BIRTH", "direction": "DESC"}]
     all_rows = await clinic.data(WALK, {"first": 100, "order": order})
@@ -278,3 +306,23 @@ async def test_total_count_costs_nothing_unless_selected(api: Api, seeded_url: U
             .where(Patient.organization_id == client.organization_id, Patient.deleted_at.is_(None))
         )
     assert data["patients"]["totalCount"] == visible
+
+
+async def test_the_page_maximum_is_a_setting(
+    clinic: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from settings import ConfigError, LimitSettings, limit_settings
+
+    monkeypatch.setenv("PERFEX_PAGE_MAX", "10")
+    limit_settings.cache_clear()
+    try:
+        assert len((await clinic.data(WALK, {"first": 10}))["patients"]["edges"]) == 10
+        refused = await clinic.query(WALK, {"first": 11})
+        assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "1 to 10" in refused["errors"][0]["message"]
+        assert len((await clinic.data(WALK, {}))["patients"]["edges"]) == 10  # default capped
+    finally:
+        monkeypatch.delenv("PERFEX_PAGE_MAX")
+        limit_settings.cache_clear()
+    with pytest.raises(ConfigError, match="PERFEX_NESTED_PAGE_MAX"):
+        LimitSettings(nested_page_max=0)
