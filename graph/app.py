@@ -8,6 +8,7 @@ page itself (GET /graphql from a browser) loads without a token.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -174,6 +175,20 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
+_FROZEN = False
+
+
+def freeze_startup_objects() -> None:
+    """Move what start-up built (the schema, modules, the engine) out of the garbage
+    collector's sight, once per process: a full collection would otherwise walk those ~300,000
+    long-lived objects every few requests (pauses of 200 ms were measured)."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
 def create_app(
     *,
     database_url: URL | None = None,
@@ -209,6 +224,7 @@ def create_app(
         app.state.engine = engine
         app.state.auth_sessions = session_factory(engine)
         app.state.tenant_sessions = tenant_session_factory(engine)
+        freeze_startup_objects()
         try:
             yield
         finally:

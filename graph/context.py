@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
@@ -32,6 +33,7 @@ class Context:
     db: RequestDatabase
     request_id: str
     loaders: Loaders = field(init=False)
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-request results of arguments
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

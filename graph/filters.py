@@ -6,22 +6,17 @@ operator input by the column's kind: `eq`, `ne`, `in`, `notIn`, `isNull` for all
 (case-insensitive) for text. Filterable: the id, foreign keys (by global ID), enums,
 booleans, dates, timestamps, numbers, and text columns that are indexed. Comparisons follow
 SQL: `ne`, `notIn` and comparisons never match a row without a value (use `isNull`).
-A where tree is bounded (depth, conditions, list sizes) before any SQL is built.
+The conditions themselves are compiled to SQL in graph/conditions.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import strawberry
-from sqlalchemy import Column, ColumnElement, and_, false, not_, or_, true
-
-from graph.errors import BadUserInput
-from graph.ids import InvalidId, decode_as
 
 MAX_DEPTH = 6
 MAX_CONDITIONS = 64
@@ -135,7 +130,6 @@ def where_input(type_name: str, columns: dict[str, tuple[Filterable, Any]]) -> t
             attribute,
             strawberry.field(default=None, name=graphql_name, description=text or None),
         )
-    cls.__filterable__ = {attr: filterable for attr, (filterable, _t) in columns.items()}  # type: ignore[attr-defined]
     description = f"Conditions on {type_name} rows. Filterable fields: {listed}."
     return strawberry.input(cls, name=name, description=description)
 
@@ -143,93 +137,3 @@ def where_input(type_name: str, columns: dict[str, tuple[Filterable, Any]]) -> t
 def to_camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-# --- compiling ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Budget:
-    conditions: int = 0
-
-    def spend(self) -> None:
-        self.conditions += 1
-        if self.conditions > MAX_CONDITIONS:
-            raise BadUserInput(f"a where argument holds at most {MAX_CONDITIONS} conditions")
-
-
-def compile_where(entity: Any, where: Any) -> ColumnElement[bool]:
-    """The SQL condition of a Where input over `entity` (a model or an alias of it)."""
-    if where is None:
-        return true()
-    return _node(entity, where, 1, _Budget())
-
-
-def _node(entity: Any, where: Any, depth: int, budget: _Budget) -> ColumnElement[bool]:
-    if depth > MAX_DEPTH:
-        raise BadUserInput(f"a where argument nests at most {MAX_DEPTH} levels")
-    parts: list[ColumnElement[bool]] = []
-    if where.and_ is not None:
-        parts.append(and_(true(), *(_node(entity, w, depth + 1, budget) for w in where.and_)))
-    if where.or_ is not None:
-        parts.append(or_(false(), *(_node(entity, w, depth + 1, budget) for w in where.or_)))
-    if where.not_ is not None:
-        parts.append(not_(_node(entity, where.not_, depth + 1, budget)))
-    for attribute, filterable in type(where).__filterable__.items():
-        condition = getattr(where, attribute)
-        if condition is not None:
-            parts.append(_column(getattr(entity, attribute), filterable, condition, budget))
-    return and_(true(), *parts)
-
-
-def _value(filterable: Filterable, raw: Any) -> Any:
-    if isinstance(raw, dt.datetime) and raw.tzinfo is None:
-        raise BadUserInput(
-            f"{to_camel(filterable.attribute)}: a timestamp needs a time zone, "
-            "e.g. 2026-11-28T08:00:00Z"
-        )
-    if filterable.kind == "id":
-        try:
-            return decode_as(str(raw), str(filterable.id_type))
-        except InvalidId as exc:
-            raise BadUserInput(f"{to_camel(filterable.attribute)}: {exc}") from None
-    return raw.value if hasattr(raw, "value") and not isinstance(raw, bool) else raw
-
-
-_COMPARISONS: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
-    "eq": lambda c, v: c == v,
-    "ne": lambda c, v: c != v,
-    "lt": lambda c, v: c < v,
-    "lte": lambda c, v: c <= v,
-    "gt": lambda c, v: c > v,
-    "gte": lambda c, v: c >= v,
-}
-
-
-def _column(
-    column: Column[Any], filterable: Filterable, condition: Any, budget: _Budget
-) -> ColumnElement[bool]:
-    parts: list[ColumnElement[bool]] = []
-    for operator, compare in _COMPARISONS.items():
-        raw = getattr(condition, operator, None)
-        if raw is not None:
-            budget.spend()
-            parts.append(compare(column, _value(filterable, raw)))
-    for operator, negate in (("in_", False), ("not_in", True)):
-        raw_list = getattr(condition, operator, None)
-        if raw_list is not None:
-            budget.spend()
-            if len(raw_list) > MAX_LIST:
-                raise BadUserInput(f"`in`/`notIn` take at most {MAX_LIST} values")
-            values = [_value(filterable, raw) for raw in raw_list]
-            parts.append(column.not_in(values) if negate else column.in_(values))
-    if condition.is_null is not None:
-        budget.spend()
-        parts.append(column.is_(None) if condition.is_null else column.is_not(None))
-    for operator in ("contains", "starts_with"):
-        text = getattr(condition, operator, None)
-        if text is not None:
-            budget.spend()
-            method = column.icontains if operator == "contains" else column.istartswith
-            parts.append(method(text, autoescape=True))
-    return and_(true(), *parts)

@@ -116,20 +116,30 @@ def order_input(type_name: str, attributes: dict[str, str]) -> type:
     return strawberry.input(cls, description=f"One key of the order of a {type_name} list.")
 
 
+def _value(raw: Any) -> Any:
+    return raw.value if isinstance(raw, enum.Enum) else raw
+
+
+def _sort(item: Any) -> Sort:
+    """One key of `orderBy`: a Strawberry input object, or the dict GraphQL gives."""
+    if isinstance(item, dict):
+        field, direction, nulls = item["field"], item.get("direction"), item.get("nulls")
+    else:
+        field, direction, nulls = item.field, item.direction, item.nulls
+    return Sort(
+        attribute=_value(field),
+        descending=_value(direction) == OrderDirection.DESC.value,
+        nulls_first=_value(nulls) == NullsOrder.FIRST.value,
+    )
+
+
 def sorts_of(order_by_input: Sequence[Any] | None, default: Sequence[Sort]) -> tuple[Sort, ...]:
     """The Sort keys of an `orderBy` argument (the declared order when absent or empty)."""
     if not order_by_input:
         return tuple(default)
     if len(order_by_input) > MAX_ORDER_KEYS:
         raise BadUserInput(f"orderBy takes at most {MAX_ORDER_KEYS} keys")
-    sorts = tuple(
-        Sort(
-            attribute=item.field.value,
-            descending=item.direction is OrderDirection.DESC,
-            nulls_first=item.nulls is NullsOrder.FIRST,
-        )
-        for item in order_by_input
-    )
+    sorts = tuple(_sort(item) for item in order_by_input)
     if len({s.attribute for s in sorts}) != len(sorts):
         raise BadUserInput("orderBy names a column twice")
     return sorts

@@ -8,7 +8,7 @@ costs one statement (plus one for `totalCount`, one per aggregate), whatever the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -17,13 +17,17 @@ from strawberry.types.field import StrawberryField
 
 from graph.aggregates import MAX_GROUPS, aggregate_statement, groups, selected_figures
 from graph.companions import aggregates_of, order_of, where_of
+from graph.conditions import as_graphql, compile_where
 from graph.connections import After, Before, Connection, First, Last, Page, connection, page_of
-from graph.filters import compile_where
 from graph.lookahead import _MISSING, loaded
 from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
 from models.base import Base
+
+# (type name, field name) -> a graphql-core resolver that replaces Strawberry's for that field
+# once the schema is built (graph/schema.py): the hot per-parent lists.
+RAW_RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
 def lazy_type(model: type[Base]) -> Any:
@@ -108,6 +112,39 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.remote_side
     parent_name = relation.parent.class_.__name__
 
+    def prepare(context: Any, args: dict[str, Any]) -> tuple[Page, Any, str]:
+        """The page, condition and loader key of these arguments, once per request: every
+        parent of a page asks with the same arguments."""
+        memo_key = (loader_key, repr(args))
+        found = context.memo.get(memo_key)
+        if found is None:
+            sorts: tuple[Sort, ...] = sorts_of(args.get("orderBy"), declared_order(child))
+            page = page_of(
+                child.__name__,
+                sorts,
+                key_types(child, sorts),
+                first=args.get("first"),
+                after=args.get("after"),
+                last=args.get("last"),
+                before=args.get("before"),
+                nested=True,
+            )
+            where = args.get("where")
+            found = context.memo[memo_key] = (page, compile_where(child, where), repr(where))
+        return found  # type: ignore[no-any-return]
+
+    async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
+        """The resolver graphql-core calls (graph/schema.py installs it): the arguments as
+        GraphQL coerced them, without Strawberry's per-parent conversion of input objects."""
+        page, condition, where_key = prepare(info.context, args)
+        loaders = info.context.loaders
+        rows = await loaders.by_relation(loader_key, page, condition, where_key).load(root.id)
+
+        async def count() -> int:
+            return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]
+
+        return connection(rows, page, count)
+
     async def resolve(
         root: Any,
         info: strawberry.Info,
@@ -118,26 +155,10 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         where: Any = None,
         order_by: Sequence[Any] | None = None,
     ) -> Any:
-        sorts: tuple[Sort, ...] = sorts_of(order_by, declared_order(child))
-        page = page_of(
-            child.__name__,
-            sorts,
-            key_types(child, sorts),
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            nested=True,
-        )
-        condition = compile_where(child, where)
-        where_key = repr(where)
-        loaders = info.context.loaders
-        rows = await loaders.by_relation(loader_key, page, condition, where_key).load(root.id)
-
-        async def count() -> int:
-            return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]
-
-        return connection(rows, page, count)
+        """Declares the field's arguments and type; requests are served by resolve_raw."""
+        args = {"first": first, "after": after, "last": last, "before": before}
+        args |= {"where": as_graphql(where), "orderBy": as_graphql(order_by)}
+        return await resolve_raw(root, info, **args)
 
     resolve.__annotations__ = {
         "root": Any,
@@ -156,7 +177,9 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         "the order of the root list "
         f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given."
     )
-    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
+    name = camel(relation.key)
+    RAW_RESOLVERS[(parent_name, name)] = resolve_raw
+    return strawberry.field(resolver=resolve, name=name, description=description)
 
 
 def aggregate(relation: RelationshipProperty[Any]) -> StrawberryField:

@@ -16,9 +16,9 @@ from strawberry.types.field import StrawberryField
 
 from graph.aggregates import aggregate_statement, groups, selected_figures
 from graph.companions import aggregates_of
+from graph.conditions import compile_where
 from graph.connections import After, Before, Connection, First, Last, connection, page_of
 from graph.errors import BadUserInput
-from graph.filters import compile_where
 from graph.ids import InvalidId, decode_as
 from graph.lookahead import joined_loads
 from graph.mirror import declaration_of_type

@@ -14,12 +14,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
@@ -27,12 +28,16 @@ from strawberry.types.base import StrawberryList, StrawberryOptional, get_object
 from graph.core.me import MeQuery
 from graph.errors import classify
 from graph.node import NodeQuery
+from graph.relations import RAW_RESOLVERS
 from graph.wiring import check_wiring, domain_roots
 
 MAX_DEPTH = 8
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 CACHE_SIZE = 256
+# The limit rules are made once: the validation cache keys on the rule classes, so rules made
+# per request (what QueryDepthLimiter(...) in a factory does) would never let it hit.
+LIMIT_RULES: list[Any] = [depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES)]
 
 FIRST_FIELDS = ("me", "node", "nodes")
 
@@ -81,21 +86,24 @@ def build_schema() -> ClinicalSchema:
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     mutations = domain_roots("Mutation")
     mutation = (
         strawberry.type(type("Mutation", tuple(reversed(mutations)), {})) if mutations else None
     )
-    return ClinicalSchema(
+    built = ClinicalSchema(
         query=query,
         mutation=mutation,
         types=types,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    for (type_name, field_name), resolve in RAW_RESOLVERS.items():
+        graphql_type = built._schema.type_map[type_name]
+        graphql_type.fields[field_name].resolve = resolve  # type: ignore[union-attr, attr-defined]
+    return built
 
 
 schema = build_schema()
