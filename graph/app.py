@@ -25,7 +25,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from graph.auth import AuthError, authenticate
+from graph.auth import AuthError, membership_statement, principal_of, read_bearer, verify_token
 from graph.context import Context, build_context, request_id_of
 from graph.errors import ErrorCode
 from graph.graphiql import (
@@ -36,12 +36,12 @@ from graph.graphiql import (
 )
 from graph.http import RequestError, error_body, execute, negotiate, read_request, result_response
 from graph.schema import MAX_TOKENS, ClinicalSchema, schema
+from graph.session import RequestDatabase
 from models.database import (
     DatabaseNotMigrated,
     DatabaseUnavailable,
     check_ready,
     create_engine,
-    session_factory,
 )
 from models.tenancy import tenant_session_factory
 from settings import (
@@ -97,22 +97,30 @@ class ClinicalGraphQL(GraphQL[Context, None]):
         if _declared_length(request) > MAX_BODY_BYTES:
             return refuse("Request body too large.", ErrorCode.BAD_USER_INPUT, 413)
         state = request.app.state
+        db: RequestDatabase | None = None
         try:
-            principal = await authenticate(
-                request.headers.get("authorization"), state.auth_sessions, self.auth
-            )
+            claims = verify_token(read_bearer(request.headers.get("authorization")), self.auth)
+            # One session for the whole request: the membership check runs in the tenant
+            # session of the token's organization, which then serves the query.
+            db = RequestDatabase(state.tenant_sessions, claims.organization_id)
+            principal = principal_of(claims, await db.scalar(membership_statement(claims)))
         except AuthError as exc:
+            if db is not None:
+                await db.close()
             logger.info("request %s refused: %s", request_id, exc.reason)
             return refuse(exc.message, exc.code, exc.status)
         except (DatabaseUnavailable, SQLAlchemyError, OSError) as exc:
+            if db is not None:
+                await db.close()
             logger.error(
                 "request %s: database error during sign-in: %s", request_id, type(exc).__name__
             )
             return refuse("Service unavailable.", ErrorCode.SERVICE_UNAVAILABLE, 503)
         if request.method not in ("GET", "POST"):
+            await db.close()
             allow = {"Allow": "GET, POST"}
             return refuse("Use GET or POST.", ErrorCode.BAD_REQUEST, 405, allow)
-        context = build_context(principal, state.tenant_sessions, request_id)
+        context = build_context(principal, db, request_id)
         try:
             graphql = await read_request(request)
             result = await execute(self.schema, graphql, request.method, context, MAX_TOKENS)
@@ -222,7 +230,6 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_engine(url)
         app.state.engine = engine
-        app.state.auth_sessions = session_factory(engine)
         app.state.tenant_sessions = tenant_session_factory(engine)
         freeze_startup_objects()
         try:

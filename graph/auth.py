@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
-from sqlalchemy import and_, select, true
+from sqlalchemy import Select, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graph.errors import ErrorCode
@@ -168,9 +168,9 @@ def _is_uuid(value: object) -> bool:
     return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
-async def load_principal(session: AsyncSession, claims: Claims) -> Principal:
-    """One statement: the user exists, is active, and is a member of the token's organization."""
-    statement = (
+def membership_statement(claims: Claims) -> Select[Any]:
+    """The member's role in the token's organization, if the user exists and is active."""
+    return (
         select(OrganizationMember.role)
         .select_from(User)
         .join(
@@ -183,7 +183,10 @@ async def load_principal(session: AsyncSession, claims: Claims) -> Principal:
         .where(User.id == claims.user_id, User.is_active.is_(true()))
         .limit(1)
     )
-    membership_role = (await session.execute(statement)).scalar_one_or_none()
+
+
+def principal_of(claims: Claims, membership_role: str | None) -> Principal:
+    """The principal of verified claims and the membership found for them (403 without)."""
     if membership_role is None:
         raise _forbidden("not_member")
     return Principal(
@@ -192,6 +195,12 @@ async def load_principal(session: AsyncSession, claims: Claims) -> Principal:
         roles=claims.roles,
         membership_role=membership_role,
     )
+
+
+async def load_principal(session: AsyncSession, claims: Claims) -> Principal:
+    """One statement: the user exists, is active, and is a member of the token's organization."""
+    role = (await session.execute(membership_statement(claims))).scalar_one_or_none()
+    return principal_of(claims, role)
 
 
 async def authenticate(

@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
 from graph.auth import Principal
@@ -39,12 +38,9 @@ class Context:
         self.loaders = Loaders(self.db)
 
 
-def build_context(
-    principal: Principal, sessions: async_sessionmaker[AsyncSession], request_id: str
-) -> Context:
-    """A fresh context: its own session and loaders, scoped to the principal's organization."""
-    return Context(
-        principal=principal,
-        db=RequestDatabase(sessions, principal.organization_id),
-        request_id=request_id,
-    )
+def build_context(principal: Principal, db: RequestDatabase, request_id: str) -> Context:
+    """A fresh context: the request's session (scoped to the principal's organization, the
+    one that checked the membership) and its own loaders."""
+    if db.organization_id != principal.organization_id:
+        raise ValueError("the request's session belongs to another organization")
+    return Context(principal=principal, db=db, request_id=request_id)

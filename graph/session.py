@@ -29,6 +29,10 @@ class RequestDatabase:
         self._lock = asyncio.Lock()
         self._closed = False
 
+    @property
+    def organization_id(self) -> str:
+        return self._organization_id
+
     def _open(self) -> AsyncSession:
         if self._closed:
             # A loader batch scheduled by a request that has already answered (its other
