@@ -33,6 +33,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from graph.companions import HIDDEN_COLUMNS, enum_of, target_of
+from graph.execution import root_only
 from graph.ids import encode
 from graph.naming import camel
 from graph.ordering import Sort, pin_order
@@ -109,7 +110,7 @@ def _global_id(type_name: str, key: str, nullable: bool) -> Callable[..., Any]:
 
     returns = strawberry.ID | None if nullable else strawberry.ID
     resolve.__annotations__ = {"root": Any, "return": returns}
-    return resolve
+    return root_only(resolve)
 
 
 def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from strawberry.types.base import StrawberryList, StrawberryOptional, get_object
 
 from graph.core.me import MeQuery
 from graph.errors import classify
+from graph.execution import FastFieldsExecutionContext
 from graph.node import NodeQuery
 from graph.relations import RAW_RESOLVERS
 from graph.wiring import check_wiring, domain_roots
@@ -99,6 +100,7 @@ def build_schema() -> ClinicalSchema:
         types=types,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=FastFieldsExecutionContext,
     )
     for (type_name, field_name), resolve in RAW_RESOLVERS.items():
         graphql_type = built._schema.type_map[type_name]

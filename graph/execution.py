@@ -1,0 +1,138 @@
+"""Plain fields without the per-field machinery: most of a dashboard answer is columns.
+
+graphql-core executes every field alike: resolve info, argument coercion, resolver call,
+awaitable check, leaf completion. For a column (a Strawberry field with no resolver, no
+arguments and no extension, whose value is a scalar or an enum) that is `getattr` plus the
+type's `serialize`; the same holds for the global-ID fields, whose resolvers read only the
+row. This execution context does exactly that for such fields and hands every other field
+(relations, computed fields, permission-guarded fields, `null` in a non-null field, a value
+that does not serialize) to graphql-core unchanged, so answers and errors stay the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from graphql import (
+    GraphQLObjectType,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's definition
+Step = Callable[[Any], tuple[bool, Any]]  # row -> (done, serialized value)
+
+
+def root_only(resolver: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Mark a resolver that reads only its row (no info, no arguments, no side effect)."""
+    resolver._perfex_root_only = True  # type: ignore[attr-defined]
+    return resolver
+
+
+def _reader(field_def: Any) -> Callable[[Any], Any] | None:
+    definition = (field_def.extensions or {}).get(DEFINITION)
+    if definition is None or definition.extensions or definition.permission_classes:
+        return None
+    if definition.is_basic_field:
+        name = definition.python_name
+        return lambda row: getattr(row, name)
+    base = definition.base_resolver
+    wrapped = getattr(base, "wrapped_func", None)
+    if wrapped is not None and getattr(wrapped, "_perfex_root_only", False):
+        return wrapped  # type: ignore[no-any-return]
+    return None
+
+
+def _step(parent_type: GraphQLObjectType, details: Any) -> Step | None:
+    node = details[0].node
+    name = node.name.value
+    if name == "__typename":
+        type_name = parent_type.name
+        return lambda _row: (True, type_name)
+    field_def = parent_type.fields.get(name)
+    if field_def is None or node.arguments or field_def.args:
+        return None
+    leaf = get_nullable_type(field_def.type)
+    read = _reader(field_def)
+    if read is None or not is_leaf_type(leaf):
+        return None
+    serialize, non_null = leaf.serialize, is_non_null_type(field_def.type)
+
+    def step(row: Any) -> tuple[bool, Any]:
+        value = read(row)
+        if value is None:
+            return (not non_null, None)  # a null in a non-null field: graphql-core says so
+        try:
+            serialized = serialize(value)
+        except Exception:  # graphql-core reports it as the field's error
+            return (False, None)
+        return (serialized is not None and serialized is not Undefined, serialized)
+
+    return step
+
+
+class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Executes plain fields inline (see the module docstring), the rest as usual."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per (type, selection) of this request: graphql-core reuses one selection object for
+        # all the rows of a list, so the plan is made once per list, not once per row.
+        self._plans: dict[tuple[str, int], tuple[Any, dict[str, Step]]] = {}
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> dict[str, Step]:
+        key = (parent_type.name, id(grouped_field_set))
+        found = self._plans.get(key)
+        if found is None or found[0] is not grouped_field_set:
+            steps = {}
+            for response_name, details in grouped_field_set.items():
+                step = _step(parent_type, details)
+                if step is not None:
+                    steps[response_name] = step
+            found = self._plans[key] = (grouped_field_set, steps)
+        return found[1]
+
+    def execute_fields(  # type: ignore[override]
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        steps = self._plan(parent_type, grouped_field_set)
+        if not steps:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        done: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        for response_name, details in grouped_field_set.items():
+            step = steps.get(response_name)
+            if step is not None:
+                finished, value = step(source_value)
+                if finished:
+                    done[response_name] = value
+                    continue
+            rest[response_name] = details
+        if not rest:
+            return done
+        others = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        order = list(grouped_field_set)
+
+        def merged(values: dict[str, Any]) -> dict[str, Any]:
+            return {
+                k: done[k] if k in done else values[k] for k in order if k in done or k in values
+            }
+
+        if self.is_awaitable(others):
+
+            async def later() -> dict[str, Any]:
+                return merged(await others)
+
+            return later()
+        return merged(cast("dict[str, Any]", others))
