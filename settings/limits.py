@@ -1,5 +1,14 @@
-"""How much one request may ask for: `PERFEX_PAGE_MAX` (rows of a root list page, 500 by
-default) and `PERFEX_NESTED_PAGE_MAX` (rows per parent of a nested list, 100 by default)."""
+"""How much one request may ask for and how long it may take: every limit is a
+`PERFEX_<NAME>` setting with a safe default.
+
+- `PERFEX_PAGE_MAX` (500): rows of a root list page; `PERFEX_NESTED_PAGE_MAX` (100): rows per
+  parent of a nested list.
+- `PERFEX_MAX_COST`, `PERFEX_MAX_DEPTH`, `PERFEX_MAX_ALIASES`, `PERFEX_MAX_TOKENS`,
+  `PERFEX_MAX_DIRECTIVES`: the document limits checked before execution.
+- `PERFEX_MAX_BODY_BYTES`: the request body, counted while it streams in.
+- `PERFEX_REQUEST_TIMEOUT_SECONDS`: the whole request; `PERFEX_STATEMENT_TIMEOUT_MS`: one SQL
+  statement (PostgreSQL `statement_timeout`, per transaction).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +33,16 @@ class LimitSettings(BaseSettings):
 
     page_max: int = Field(default=500, ge=1, le=10_000)
     nested_page_max: int = Field(default=100, ge=1, le=1_000)
+    # Document limits (graph/cost.py), checked in one pass before anything executes.
+    max_cost: int = Field(default=50_000, ge=1)
+    max_depth: int = Field(default=8, ge=1, le=100)
+    max_aliases: int = Field(default=30, ge=0, le=10_000)
+    max_tokens: int = Field(default=3_000, ge=10, le=1_000_000)
+    max_directives: int = Field(default=50, ge=0, le=10_000)
+    # Transport and time.
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
+    request_timeout_seconds: float = Field(default=15.0, gt=0, le=600)
+    statement_timeout_ms: int = Field(default=10_000, ge=1, le=600_000)
 
     def __init__(self, **values: Any) -> None:
         try:
