@@ -7,6 +7,10 @@ type's `serialize`; the same holds for the global-ID fields, whose resolvers rea
 row. This execution context does exactly that for such fields and hands every other field
 (relations, computed fields, permission-guarded fields, `null` in a non-null field, a value
 that does not serialize) to graphql-core unchanged, so answers and errors stay the same.
+
+Arguments are coerced once per field of the document and request, not once per row: the
+nested lists of a page (`dialysisSessions(first: 5, where: {...})` on 100 patients) would
+otherwise coerce the same literals 100 times (a tenth of the roster's time was measured there).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from graphql import (
     is_leaf_type,
     is_non_null_type,
 )
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's definition
@@ -83,6 +89,21 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Per (type, selection) of this request: graphql-core reuses one selection object for
         # all the rows of a list, so the plan is made once per list, not once per row.
         self._plans: dict[tuple[str, int], tuple[Any, dict[str, Step]]] = {}
+        # Coerced arguments per field node (and fragment variables) of this request.
+        self._arguments: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
+
+    def _argument_values(self, field_def: Any, details: Any) -> dict[str, Any]:
+        """`get_argument_values` of graphql-core, memoized: the same node and variables give
+        the same values (the dict is shared, and no resolver mutates its arguments)."""
+        node, fragment_values = details.node, details.fragment_variable_values
+        key = (id(node), id(fragment_values))
+        found = self._arguments.get(key)
+        if found is None or found[0] is not node or found[1] is not fragment_values:
+            values = get_argument_values(
+                field_def, node, self.variable_values, fragment_values, self.hide_suggestions
+            )
+            found = self._arguments[key] = (node, fragment_values, values)
+        return found[2]
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> dict[str, Step]:
         key = (parent_type.name, id(grouped_field_set))
@@ -136,3 +157,50 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
             return later()
         return merged(cast("dict[str, Any]", others))
+
+    def execute_field(  # type: ignore[override]
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_field` (3.3), with the arguments memoized per node."""
+        details = field_details_list[0]
+        field_def = self.schema.get_field(parent_type, details.node.name.value)
+        if not field_def:
+            return Undefined
+        return_type = field_def.type
+        resolve_fn = field_def.resolve or self.field_resolver
+        if self.middleware_manager:
+            resolve_fn = self.middleware_manager.get_field_resolver(resolve_fn)
+        info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
+        try:
+            args = (
+                self._argument_values(field_def, details)
+                if field_def.args or details.node.arguments
+                else {}
+            )
+            result = resolve_fn(source, info, **args)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            if self.is_awaitable(completed):
+
+                async def await_completed() -> Any:
+                    try:
+                        return await completed
+                    except Exception as raw_error:
+                        self.handle_field_error(raw_error, return_type, field_details_list, path)
+                        return None
+
+                return await_completed()
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed

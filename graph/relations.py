@@ -114,10 +114,11 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
 
     def prepare(context: Any, args: dict[str, Any]) -> tuple[Page, Any, str]:
         """The page, condition and loader key of these arguments, once per request: every
-        parent of a page asks with the same arguments."""
-        memo_key = (loader_key, repr(args))
+        parent of a page asks with the same arguments, the very same dict (graph/execution.py
+        coerces them once per field node), so the dict's identity is the key."""
+        memo_key = (loader_key, id(args))
         found = context.memo.get(memo_key)
-        if found is None:
+        if found is None or found[0] is not args:
             sorts: tuple[Sort, ...] = sorts_of(args.get("orderBy"), declared_order(child))
             page = page_of(
                 child.__name__,
@@ -130,8 +131,9 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
                 nested=True,
             )
             where = args.get("where")
-            found = context.memo[memo_key] = (page, compile_where(child, where), repr(where))
-        return found  # type: ignore[no-any-return]
+            condition = compile_where(child, where)
+            found = context.memo[memo_key] = (args, page, condition, repr(where))
+        return found[1:]  # type: ignore[no-any-return]
 
     async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
         """The resolver graphql-core calls (graph/schema.py installs it): the arguments as

@@ -117,3 +117,36 @@ def test_fields_with_a_resolver_or_a_permission_are_not_taken() -> None:
     root = strawberry.type(type("Q", (), {"h": strawberry.field(resolver=resolve)}))
     probe = strawberry.Schema(query=root)
     assert _reader(probe._schema.type_map["Holder"].fields["secret"]) is None
+
+
+async def test_arguments_are_coerced_once_per_field_node(
+    api: Api, seeded_url: URL, monkeypatch: Any
+) -> None:
+    """8 patients ask for their sessions with the same arguments: graphql-core's coercion runs
+    once for that field, not once per patient; two aliases with different arguments keep
+    their own values (and answers)."""
+    import graph.execution
+
+    calls: list[str] = []
+    real = graph.execution.get_argument_values
+
+    def counting(field_def: Any, node: Any, *args: Any) -> Any:
+        calls.append(node.name.value)
+        return real(field_def, node, *args)
+
+    monkeypatch.setattr(graph.execution, "get_argument_values", counting)
+    client = await api(seeded_url, org=0, roles=["physician"])
+    data = await client.data(
+        """query($n: Int!) { patients(first: 8) { nodes {
+             recent: dialysisSessions(first: $n, where: {status: {eq: COMPLETED}}) { nodes { id } }
+             older: dialysisSessions(first: 1, orderBy: [{field: SESSION_DATE}]) { nodes { id } }
+           } } }""",
+        {"n": 2},
+    )
+    patients = data["patients"]["nodes"]
+    assert len(patients) == 8
+    assert sorted(calls) == ["dialysisSessions", "dialysisSessions", "patients"]
+    assert any(len(p["recent"]["nodes"]) == 2 for p in patients)
+    assert all(len(p["older"]["nodes"]) <= 1 for p in patients)
+    with_both = [p for p in patients if len(p["recent"]["nodes"]) == 2]
+    assert any(p["older"]["nodes"][0] not in p["recent"]["nodes"] for p in with_both)
