@@ -37,21 +37,6 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The row.")
 
 
-@strawberry.type(description="One page of a list.")
-class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The rows with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="The rows of this page.")
-    def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
-
-    @strawberry.field(description="Rows matching `where` in the whole list (one more statement).")
-    async def total_count(self) -> int:
-        return await self.count()
-
-
 @dataclass(frozen=True)
 class Page:
     """A validated page request over one order."""
@@ -100,22 +85,49 @@ def page_of(
     return Page(size, backwards, position, tuple(order), sig)
 
 
+@strawberry.type(description="One page of a list.")
+class Connection(Generic[T]):
+    """Cursors are encoded only where selected: `edges` encodes one per row, `pageInfo` the
+    first and last, `nodes` none (100 parents with 5 rows each would otherwise encode 500
+    cursors that nobody reads)."""
+
+    rows: strawberry.Private[list[Any]]  # the page's rows, in list order
+    page: strawberry.Private[Page]
+    more: strawberry.Private[bool]  # another page follows in the walking direction
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The rows with their cursors.")
+    def edges(self) -> list[Edge[T]]:
+        return [Edge(cursor=cursor_of(row, self.page), node=row) for row in self.rows]
+
+    @strawberry.field(description="Where this page is in the list.")
+    def page_info(self) -> PageInfo:
+        page, rows = self.page, self.rows
+        return PageInfo(
+            has_next_page=self.more if not page.backwards else page.position is not None,
+            has_previous_page=self.more if page.backwards else page.position is not None,
+            start_cursor=cursor_of(rows[0], page) if rows else None,
+            end_cursor=cursor_of(rows[-1], page) if rows else None,
+        )
+
+    @strawberry.field(description="The rows of this page.")
+    def nodes(self) -> list[T]:
+        return self.rows
+
+    @strawberry.field(description="Rows matching `where` in the whole list (one more statement).")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
 def connection(
     rows: Sequence[Any], page: Page, count: Callable[[], Awaitable[int]]
 ) -> Connection[Any]:
     """The Connection of rows read for `page` (at most size + 1, in walking order)."""
     more = len(rows) > page.size
-    rows = list(rows[: page.size])
+    listed = list(rows[: page.size])
     if page.backwards:
-        rows.reverse()
-    edges = [Edge(cursor=cursor_of(row, page), node=row) for row in rows]
-    info = PageInfo(
-        has_next_page=more if not page.backwards else page.position is not None,
-        has_previous_page=more if page.backwards else page.position is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return Connection(edges=edges, page_info=info, count=count)
+        listed.reverse()
+    return Connection(rows=listed, page=page, more=more, count=count)
 
 
 def cursor_of(row: Any, page: Page) -> str:
