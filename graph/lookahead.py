@@ -1,8 +1,8 @@
 """What a list's rows will be asked for, read from the query before its SQL runs.
 
-A root list whose rows select to-one relations (`rpmReadings { nodes { device { ... } } }`)
-loads those related rows in the same statement (LEFT OUTER JOIN, tenant criteria included)
-instead of one more statement per relation; the relation's resolver then finds the row
+A list (root or nested) whose rows select to-one relations (`rpmReadings { nodes { device {
+... } } }`) loads those related rows in the same statement (LEFT OUTER JOIN, tenant criteria
+included) instead of one more statement per relation; the relation's resolver then finds the row
 already loaded. Only plain to-one fields count; lists keep their own batched statement.
 """
 
@@ -44,6 +44,48 @@ def _row_selections(info: strawberry.Info) -> Iterator[Any]:
                         yield from _fields(edge_field.selections)
 
 
+def _node_fields(selection_set: Any, fragments: dict[str, Any]) -> Iterator[Any]:
+    """The field nodes of a graphql-core selection set, fragments (inline or named) flattened.
+    Directives are ignored: joining a relation a `@skip` leaves out costs a join, not a fault."""
+    for selection in selection_set.selections if selection_set else ():
+        kind = selection.kind
+        if kind == "field":
+            yield selection
+        elif kind == "inline_fragment":
+            yield from _node_fields(selection.selection_set, fragments)
+        elif kind == "fragment_spread":
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _node_fields(fragment.selection_set, fragments)
+
+
+def row_field_names(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> set[str]:
+    """Names of the fields selected on the rows (`nodes { … }`, `edges { node { … } }`) of
+    the connection these graphql-core field nodes select."""
+    names: set[str] = set()
+    for node in field_nodes:
+        for container in _node_fields(node.selection_set, fragments):
+            inner = ROW_CONTAINERS.get(container.name.value, "missing")
+            if inner is None:
+                names.update(f.name.value for f in _node_fields(container.selection_set, fragments))
+            elif inner != "missing":
+                for edge_field in _node_fields(container.selection_set, fragments):
+                    if edge_field.name.value == inner:
+                        rows = _node_fields(edge_field.selection_set, fragments)
+                        names.update(f.name.value for f in rows)
+    return names
+
+
+def joined_relations(
+    field_nodes: Sequence[Any], fragments: dict[str, Any], model: type[Base]
+) -> tuple[str, ...]:
+    """Relationship keys of the to-one relations the rows of this connection select (for
+    nested lists, whose resolvers see graphql-core's field nodes)."""
+    candidates = joinable(model)
+    chosen = row_field_names(field_nodes, fragments) & candidates.keys()
+    return tuple(sorted(candidates[name].key for name in chosen))
+
+
 def joinable(model: type[Base]) -> dict[str, RelationshipProperty[Any]]:
     """GraphQL field name -> to-one relationship that a row's statement can join."""
     found: dict[str, RelationshipProperty[Any]] = {}
@@ -72,4 +114,4 @@ def loaded(row: Any, key: str) -> Any:
     return row.__dict__.get(key, _MISSING)
 
 
-__all__ = ["_MISSING", "joinable", "joined_loads", "loaded"]
+__all__ = ["_MISSING", "joinable", "joined_loads", "joined_relations", "loaded"]

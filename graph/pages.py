@@ -2,8 +2,8 @@
 
 Both read at most `size + 1` rows per list (one more tells whether another page follows), in
 the list's order, after the keyset position when a cursor is given, under the `where`
-condition. The per-parent form numbers each parent's rows with a window function, so the
-first N of every parent are one statement whatever the number of parents.
+condition. The per-parent form reads the first N of every parent in one statement whatever the
+number of parents: a LATERAL subquery per parent on PostgreSQL, a window function on SQLite.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, column, func, select, true, values
+from sqlalchemy.orm import aliased, joinedload
 
 from graph.companions import python_type
 from graph.connections import Page
@@ -45,19 +45,49 @@ def page_statement(model: type[Base], page: Page, condition: ColumnElement[bool]
 
 
 def per_parent_statement(
-    model: type[Base], foreign_key: str, keys: Sequence[str], page: Page, condition: Any
+    model: type[Base],
+    foreign_key: str,
+    keys: Sequence[str],
+    page: Page,
+    condition: Any,
+    *,
+    lateral: bool = False,
+    joins: Sequence[str] = (),
 ) -> Select[Any]:
-    """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent."""
+    """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent,
+    each with its `position` (1, 2, ...) in the parent's page, in no particular row order.
+
+    With `lateral` (PostgreSQL), each parent's page is a `LIMIT` read straight from the index
+    in a LATERAL subquery, so only the rows of the page are read. Otherwise (SQLite, which has
+    no LATERAL) a window numbers each parent's rows over the `(organization_id, <parent>,
+    <order>)` serving index. `joins` are to-one relationships of the rows loaded in the same
+    statement (LEFT OUTER JOIN, tenant criteria included)."""
     fk = getattr(model, foreign_key)
     ordering = order_by(model, page.order, backwards=page.backwards)
-    position = func.row_number().over(partition_by=fk, order_by=ordering).label("position")
-    ranked = select(model, position).where(fk.in_(keys), condition, _keyset(model, page)).subquery()
-    row = aliased(model, ranked)
-    return (
-        select(row)
-        .where(ranked.c.position <= page.size + 1)
-        .order_by(ranked.c[fk.key], ranked.c.position)
+    position = (
+        func.row_number()
+        .over(partition_by=None if lateral else fk, order_by=ordering)
+        .label("position")
     )
+    ranked_rows = select(model, position).where(condition, _keyset(model, page))
+    if lateral:
+        parents = values(column("key", fk.type), name="parents").data([(k,) for k in keys])
+        ranked: Any = (
+            ranked_rows.where(fk == parents.c.key)
+            .order_by(*ordering)
+            .limit(page.size + 1)
+            .subquery("ranked")
+            .lateral()
+        )
+        row = aliased(model, ranked)
+        statement = select(row, ranked.c.position).select_from(parents).join(ranked, true())
+    else:
+        ranked = ranked_rows.where(fk.in_(keys)).subquery("ranked")
+        row = aliased(model, ranked)
+        statement = select(row, ranked.c.position).where(ranked.c.position <= page.size + 1)
+    if joins:
+        statement = statement.options(*(joinedload(getattr(row, key)) for key in joins))
+    return statement
 
 
 def count_statement(model: type[Base], condition: ColumnElement[bool]) -> Select[Any]:

@@ -19,7 +19,7 @@ from graph.aggregates import MAX_GROUPS, aggregate_statement, groups, selected_f
 from graph.companions import aggregates_of, order_of, where_of
 from graph.conditions import as_graphql, compile_where
 from graph.connections import After, Before, Connection, First, Last, Page, connection, page_of
-from graph.lookahead import _MISSING, loaded
+from graph.lookahead import _MISSING, joined_relations, loaded
 from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
@@ -112,10 +112,11 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.remote_side
     parent_name = relation.parent.class_.__name__
 
-    def prepare(context: Any, args: dict[str, Any]) -> tuple[Page, Any, str]:
+    def prepare(info: Any, args: dict[str, Any]) -> tuple[Page, Any, str, tuple[str, ...]]:
         """The page, condition and loader key of these arguments, once per request: every
         parent of a page asks with the same arguments, the very same dict (graph/execution.py
         coerces them once per field node), so the dict's identity is the key."""
+        context = info.context
         memo_key = (loader_key, id(args))
         found = context.memo.get(memo_key)
         if found is None or found[0] is not args:
@@ -132,15 +133,17 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
             )
             where = args.get("where")
             condition = compile_where(child, where)
-            found = context.memo[memo_key] = (args, page, condition, repr(where))
+            joins = joined_relations(info.field_nodes, info.fragments, child)
+            found = context.memo[memo_key] = (args, page, condition, repr(where), joins)
         return found[1:]  # type: ignore[no-any-return]
 
     async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
         """The resolver graphql-core calls (graph/schema.py installs it): the arguments as
         GraphQL coerced them, without Strawberry's per-parent conversion of input objects."""
-        page, condition, where_key = prepare(info.context, args)
+        page, condition, where_key, joins = prepare(info, args)
         loaders = info.context.loaders
-        rows = await loaders.by_relation(loader_key, page, condition, where_key).load(root.id)
+        loader = loaders.by_relation(loader_key, page, condition, where_key, joins)
+        rows = await loader.load(root.id)
 
         async def count() -> int:
             return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]

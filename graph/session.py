@@ -33,6 +33,11 @@ class RequestDatabase:
     def organization_id(self) -> str:
         return self._organization_id
 
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`: some statements take each engine's best form."""
+        return str(self._sessions.kw["bind"].dialect.name)
+
     def _open(self) -> AsyncSession:
         if self._closed:
             # A loader batch scheduled by a request that has already answered (its other

@@ -39,14 +39,20 @@ class Loaders:
         return loader  # type: ignore[no-any-return]
 
     def by_relation(
-        self, relation: RelationKey, page: Page, condition: Any, where_key: str
+        self,
+        relation: RelationKey,
+        page: Page,
+        condition: Any,
+        where_key: str,
+        joins: tuple[str, ...] = (),
     ) -> ByRelationLoader:
-        """The loader of one page shape of a relation: the key holds every argument, so two
-        differently paged uses of a relation in one query never share rows."""
-        key = ("rows", relation, page.key, where_key)
+        """The loader of one page shape of a relation: the key holds every argument (and the
+        to-one relations joined), so two differently paged uses of a relation in one query
+        never share rows."""
+        key = ("rows", relation, page.key, where_key, joins)
         loader = self._made.get(key)
         if loader is None:
-            loader = self._made[key] = BY_RELATION[relation](self._db, page, condition)
+            loader = self._made[key] = BY_RELATION[relation](self._db, page, condition, joins)
         return loader  # type: ignore[no-any-return]
 
     def row_counts(

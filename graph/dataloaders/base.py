@@ -81,20 +81,37 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
             raise TypeError(f"{cls.__name__} duplicates {BY_RELATION[key].__name__}")
         BY_RELATION[key] = cls
 
-    def __init__(self, db: RequestDatabase, page: Page, condition: Any) -> None:
+    def __init__(
+        self, db: RequestDatabase, page: Page, condition: Any, joins: Sequence[str] = ()
+    ) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
         self.page = page
         self.condition = condition
+        self.joins = joins  # to-one relationships of the rows, loaded by the same statement
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Base]]:
         statement = per_parent_statement(
-            self.child, self.foreign_key, keys, self.page, self.condition
+            self.child,
+            self.foreign_key,
+            keys,
+            self.page,
+            self.condition,
+            lateral=self.db.dialect == "postgresql",
+            joins=self.joins,
         )
-        grouped: dict[str, list[Base]] = defaultdict(list)
-        for item in await self.db.all(statement):
-            grouped[getattr(item, self.foreign_key)].append(item)
-        return [grouped.get(k, []) for k in keys]
+        grouped: dict[str, list[tuple[int, Base]]] = defaultdict(list)
+        for item, position in await self.db.rows(statement):
+            grouped[getattr(item, self.foreign_key)].append((position, item))
+        pages = []
+        for key in keys:
+            found = grouped.get(key)
+            pages.append([item for _, item in sorted(found, key=_position)] if found else [])
+        return pages
+
+
+def _position(entry: tuple[int, Base]) -> int:
+    return entry[0]
 
 
 class RowCountsByParentLoader(DataLoader):  # type: ignore[type-arg]
