@@ -3,6 +3,7 @@ lifespan entered, requests sent straight to it (no sockets), its counters read b
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -53,10 +54,14 @@ async def request(app: ASGIApp, body: dict[str, Any], token: str) -> Reply:
         "server": ("127.0.0.1", 80),
     }
     sent = False
+    answered = asyncio.Event()
 
     async def receive() -> Message:
+        """The body, then (as a server does) nothing until the response is complete: the
+        client stays connected, so the app must not see a disconnect while it works."""
         nonlocal sent
         if sent:
+            await answered.wait()
             return {"type": "http.disconnect"}
         sent = True
         return {"type": "http.request", "body": payload, "more_body": False}
@@ -70,6 +75,8 @@ async def request(app: ASGIApp, body: dict[str, Any], token: str) -> Reply:
             headers = dict(message.get("headers", []))
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                answered.set()
 
     await app(scope, receive, send)
     return Reply(
