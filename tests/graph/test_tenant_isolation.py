@@ -28,6 +28,7 @@ from graphql import (
 from sqlalchemy import select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tenant_reference_triggers import drop_reference_triggers
 
 from graph.ids import encode
 from graph.permissions import KNOWN_ROLES
@@ -468,7 +469,9 @@ async def _sessions_by_patient(engine: AsyncEngine, organization_id: str) -> dic
 
 
 async def _change(engine: AsyncEngine, org_a: str, org_b: str) -> Changes:
-    """Soft-delete a patient and a session of A, and point rows across organizations."""
+    """Soft-delete a patient and a session of A, and point rows across organizations (the
+    database refuses that since migration tenant_references: the two references' triggers are
+    dropped in this private database, as if the rows predated them)."""
     sessions = await _sessions_by_patient(engine, org_a)
     candidates = sorted(
         (p for p, rows in sessions.items() if len(rows) >= 3 and rows[0].machine_id),
@@ -493,6 +496,8 @@ async def _change(engine: AsyncEngine, org_a: str, org_b: str) -> Changes:
         await conn.execute(
             update(Patient).where(Patient.id == deleted_patient).values(deleted_at=now)
         )
+        await drop_reference_triggers(conn, "dialyse_sessions", "machine_id")
+        await drop_reference_triggers(conn, "dialyse_labs", "patient_id")
         await conn.execute(
             update(DialysisSession)
             .where(DialysisSession.id == deleted_session.id)

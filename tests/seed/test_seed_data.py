@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import ForeignKey, Select, Table, and_, exists, func, select, true, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
+from tenant_reference_triggers import drop_reference_triggers
 
 import models
 from models.database import create_engine
@@ -87,7 +88,9 @@ async def test_no_row_references_another_tenant(conn: AsyncConnection) -> None:
 
 async def test_the_tenancy_check_detects_crossings(conn: AsyncConnection) -> None:
     """Guards the test above: point a session at the other tenant's patient and at a user who
-    is not a member, then look (and roll back)."""
+    is not a member, then look (and roll back). The database refuses the first (migration
+    tenant_references), so its trigger is dropped inside the transaction (restored by the
+    rollback)."""
     sessions, patients = TABLES["dialyse_sessions"], TABLES["healthcare_patients"]
     first, second = await conn.scalars(select(TABLES["organizations"].c.id).order_by("id"))
     in_first = select(MEMBERS.c.user_id).where(MEMBERS.c.organization_id == first)
@@ -104,6 +107,7 @@ async def test_the_tenancy_check_detects_crossings(conn: AsyncConnection) -> Non
     )
     fks = {fk.parent.name: fk for fk in sessions.foreign_keys}
     try:
+        await drop_reference_triggers(conn, "dialyse_sessions", "patient_id")
         await conn.execute(
             update(sessions)
             .where(sessions.c.id == victim)
