@@ -19,26 +19,30 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition
 
 from graph.core.me import MeQuery
+from graph.cost import Budget
+from graph.cost_limits import QueryCost, cost_rule
 from graph.errors import classify
 from graph.execution import FastFieldsExecutionContext
 from graph.node import NodeQuery
 from graph.relations import RAW_RESOLVERS
 from graph.wiring import check_wiring, domain_roots
+from settings import limit_settings
 
-MAX_DEPTH = 8
-MAX_ALIASES = 30
-MAX_TOKENS = 3000
+# The document limits, read once when the schema is built (graph/cost_limits.py).
+BUDGET = Budget.of(limit_settings())
+MAX_DEPTH = BUDGET.max_depth
+MAX_ALIASES = BUDGET.max_aliases
+MAX_COST = BUDGET.max_cost
+MAX_TOKENS = limit_settings().max_tokens
 CACHE_SIZE = 256
-# The limit rules are made once: the validation cache keys on the rule classes, so rules made
-# per request (what QueryDepthLimiter(...) in a factory does) would never let it hit.
-LIMIT_RULES: list[Any] = [depth_rule(MAX_DEPTH, None), alias_rule(MAX_ALIASES)]
+# The cost rule (depth, aliases, directives and cost in one linear pass) is made once: the
+# validation cache keys on the rule classes, so a rule made per request would never let it hit.
+COST_RULE = cost_rule(BUDGET)
 
 FIRST_FIELDS = ("me", "node", "nodes")
 
@@ -87,7 +91,8 @@ def build_schema() -> ClinicalSchema:
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
-        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: AddValidationRules([COST_RULE]),
+        lambda: QueryCost(BUDGET),  # after ValidationCache: it checks what validation passed
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     mutations = domain_roots("Mutation")
