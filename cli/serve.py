@@ -10,7 +10,14 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from cli.database import KNOWN_ERRORS, describe_error, open_database, run, sqlite_problem
+from cli.database import (
+    KNOWN_ERRORS,
+    check_api_role,
+    describe_error,
+    open_database,
+    run,
+    sqlite_problem,
+)
 from cli.output import console, fail
 from models.database import (
     DatabaseNotMigrated,
@@ -31,7 +38,10 @@ from settings import (
     demo_auth_settings,
     demo_secret_path,
     describe,
+    serving_problems,
 )
+from settings.database import migration_database_url
+from settings.errors import ConfigError
 
 # One line for each, never a traceback (ValueError: mint_token refusing the demo's token).
 SERVE_ERRORS: tuple[type[Exception], ...] = (*KNOWN_ERRORS, ValueError)
@@ -42,7 +52,7 @@ DEMO_ROLES = ("physician", "admin")
 async def _is_empty(url: URL) -> bool:
     from models.core import Organization
 
-    engine = create_engine(url)
+    engine = create_engine(url, system=True)
     try:
         if await current_revision(engine) is None:
             return True
@@ -56,7 +66,7 @@ async def _seed_demo(url: URL) -> None:
     from seed.options import SeedOptions
     from seed.runner import seed_database
 
-    engine = create_engine(url)
+    engine = create_engine(url, system=True)
     try:
         report = await seed_database(engine, SeedOptions())
     finally:
@@ -69,7 +79,7 @@ async def _demo_clinician(url: URL) -> tuple[str, str, str, str]:
     organization."""
     from models.core import Organization, OrganizationMember, User
 
-    engine = create_engine(url)
+    engine = create_engine(url, system=True)
     try:
         async with session_factory(engine)() as session:
             row = (
@@ -96,13 +106,14 @@ async def _demo_clinician(url: URL) -> tuple[str, str, str, str]:
 def _prepare_demo(url: URL, host: str, port: int) -> None:
     from graph.auth import mint_token
 
-    open_database(url)
-    if run(_is_empty(url)):
-        console.print(f"creating the demo database at {describe(url)} ...")
-        upgrade(url)
-        run(_seed_demo(url))
+    owner = migration_database_url(url)  # migrate, seed and look up as the owner
+    open_database(owner)
+    if run(_is_empty(owner)):
+        console.print(f"creating the demo database at {describe(owner)} ...")
+        upgrade(owner)
+        run(_seed_demo(owner))
     else:
-        upgrade(url)
+        upgrade(owner)
     settings = demo_auth_settings(demo_secret_path(url))
     # uvicorn builds the app (in each worker) from the environment: hand it the demo settings.
     os.environ["PERFEX_JWT_ALGORITHMS"] = '["HS256"]'
@@ -114,7 +125,7 @@ def _prepare_demo(url: URL, host: str, port: int) -> None:
     if configured_cors_origins() is None:
         os.environ[CORS_VARIABLE] = ",".join(DEMO_CORS_ORIGINS)
         cors = "the demo"
-    user_id, organization_id, email, slug = run(_demo_clinician(url))
+    user_id, organization_id, email, slug = run(_demo_clinician(owner))
     token = mint_token(
         settings,
         user_id=user_id,
@@ -168,11 +179,16 @@ def serve(
     try:
         url = database_url()
         configured_cors_origins()  # fail now, with one line, on a bad PERFEX_CORS_ORIGINS
+        problems = serving_problems(url, demo=demo)  # PERFEX_ENV=production: no demo keys
+        if problems:
+            raise ConfigError(f"refusing to serve in production: {'; '.join(problems)}")
         if demo:
             _prepare_demo(url, host, port)
         else:
             auth_settings()  # fail now, with one line, on bad token settings
             _warn_unless_ready(url)
+        for warning in check_api_role(url):  # PostgreSQL: row-level security must hold
+            console.print(f"[bold red]WARNING:[/] {warning}", highlight=False)
     except SERVE_ERRORS as exc:
         raise fail(describe_error(exc)) from None
     uvicorn.run(

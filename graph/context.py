@@ -33,6 +33,7 @@ class Context:
     request_id: str
     loaders: Loaders = field(init=False)
     memo: dict[Any, Any] = field(default_factory=dict)  # per-request results of arguments
+    trail: Any = None  # the request's audit trail (graph/audit/trail.py)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.db)

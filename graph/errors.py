@@ -34,6 +34,7 @@ class ErrorCode(enum.StrEnum):
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"  # includes the query limits
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # masked, with the request id
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # HTTP 503: the database is unreachable
+    TIMEOUT = "TIMEOUT"  # HTTP 504: the request (or one of its statements) took too long
 
 
 class ApiError(Exception):
@@ -54,7 +55,8 @@ class Forbidden(ApiError):
     code = ErrorCode.FORBIDDEN
 
 
-def _code_locations(exc: BaseException) -> str:
+def code_locations(exc: BaseException) -> str:
+    """Where `exc` was raised, as file:line frames (innermost first): no message, no values."""
     frames = traceback.extract_tb(exc.__traceback__)
     return " <- ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in reversed(frames))
 
@@ -84,7 +86,7 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
             type(original).__name__,
             ".".join(map(str, error.path or [])) or "operation",
             request_id,
-            _code_locations(original),
+            code_locations(original),
         )
         error.message = "Unexpected error."
         extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR, "requestId": request_id}

@@ -7,7 +7,9 @@ Follows the GraphQL-over-HTTP specification (https://graphql.github.io/graphql-o
   `application/json` (also without `Accept`, or when it names nothing we produce).
 - A request that is not a GraphQL request we can run (body not a JSON object, a parameter of
   the wrong type, no query, an unknown or missing operation name, a batch) is HTTP 400 (415
-  for another content type, 405 for a mutation over GET) with a `BAD_REQUEST` error.
+  for another content type, 405 for a mutation over GET) with a `BAD_REQUEST` error; a body
+  larger than `PERFEX_MAX_BODY_BYTES` is HTTP 413 `BAD_USER_INPUT`, counted while it arrives
+  (whatever Content-Length says, and for chunked bodies that have none).
 - A request error found by GraphQL itself (the document does not parse or validate, the
   variables do not coerce) is HTTP 400 with no `data` entry in `application/graphql-response+
   json`; in `application/json` it stays HTTP 200 with `"data": null`, as legacy clients expect.
@@ -16,23 +18,24 @@ Follows the GraphQL-over-HTTP specification (https://graphql.github.io/graphql-o
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.http import process_result
-from strawberry.schema.base import BaseSchema
+from strawberry.schema import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.errors import ErrorCode
+from graph.prechecks import introspection_errors, number_errors
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -46,12 +49,21 @@ class RequestError(Exception):
     """The request is not a GraphQL request this server runs; nothing was executed."""
 
     def __init__(
-        self, message: str, status: int = 400, headers: Mapping[str, str] | None = None
+        self,
+        message: str,
+        status: int = 400,
+        headers: Mapping[str, str] | None = None,
+        code: ErrorCode = ErrorCode.BAD_REQUEST,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.headers = dict(headers or {})
+        self.code = code
+
+
+def body_too_large() -> RequestError:
+    return RequestError("Request body too large.", 413, code=ErrorCode.BAD_USER_INPUT)
 
 
 @dataclass(frozen=True)
@@ -109,20 +121,35 @@ def error_body(
 
 
 def _decode_json(text: str | bytes, what: str) -> Any:
+    """Strict JSON (orjson): no NaN or Infinity, no lone surrogates (they could not be sent
+    back), at most 1024 levels deep, numbers that fit a double; each is a RequestError."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
-        return json.loads(text)
+        return orjson.loads(text)
     except UnicodeDecodeError as exc:
         raise RequestError(f"The {what} is not valid UTF-8.") from exc
-    except ValueError as exc:  # json.JSONDecodeError, and numbers too long to convert
-        raise RequestError(f"The {what} is not valid JSON.") from exc
-    except RecursionError as exc:
-        raise RequestError(f"The {what} is nested too deeply.") from exc
+    except orjson.JSONDecodeError as exc:
+        reason = "nested too deeply" if "depth" in str(exc) else "not valid JSON"
+        raise RequestError(f"The {what} is {reason}.") from exc
 
 
-async def read_request(request: Request) -> GraphQLRequest:
-    """The GraphQL request of a GET (query string) or POST (JSON object body), checked."""
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, read as it arrives: 413 as soon as it grows past `max_bytes`, without
+    reading the rest (a chunked body has no Content-Length; a declared one may lie).
+    Starlette's ClientDisconnect when the client goes away first."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise body_too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def read_request(request: Request, body: bytes) -> GraphQLRequest:
+    """The GraphQL request of a GET (query string) or POST (JSON object `body`), checked."""
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         for name in ("variables", "extensions"):
@@ -135,7 +162,6 @@ async def read_request(request: Request) -> GraphQLRequest:
         raise RequestError(
             "Send the request as `Content-Type: application/json` (UTF-8).", status=415
         )
-    body = await request.body()
     if not body.strip():
         raise RequestError("The request body is empty; send a JSON object with a `query`.")
     data = _decode_json(body, "request body")
@@ -174,16 +200,30 @@ def _operation_count(query: str, max_tokens: int) -> int:
 
 
 async def execute(
-    schema: BaseSchema, graphql: GraphQLRequest, method: str, context: Any, max_tokens: int
+    schema: Schema,
+    graphql: GraphQLRequest,
+    method: str,
+    context: Any,
+    max_tokens: int,
+    *,
+    introspection: bool = True,
 ) -> ExecutionResult:
     """Run the request; RequestError when no operation can be chosen or the method forbids it.
 
     Strawberry would run the first of several operations when no `operationName` is given;
-    the specification makes that a request error."""
+    the specification makes that a request error. A document with a number literal too long
+    to be a value is refused as a validation error, and so, without `introspection`, is one
+    that asks for `__schema` or `__type` (graph.prechecks)."""
     if graphql.operation_name is None and _operation_count(graphql.query, max_tokens) > 1:
         raise RequestError(
             "The document has several operations: say which one to run in `operationName`."
         )
+    errors = number_errors(graphql.query, max_tokens)
+    if errors is None and not introspection:
+        errors = introspection_errors(schema._schema, graphql.query, max_tokens)
+    if errors:  # refused as GraphQL refuses a document: a validation error
+        schema.process_errors(errors)
+        return ExecutionResult(data=None, errors=errors)
     try:
         return await schema.execute(
             graphql.query,

@@ -2,23 +2,78 @@
 
 Dataloader batches run concurrently (aiodataloader schedules each with ensure_future) and an
 AsyncSession must never serve two tasks at once, so every statement goes through a lock.
-The session opens lazily and lives for the request; `close()` ends it.
+The session opens lazily and lives for the request; `close()` ends it and never raises.
+
+Cancelling a request stops its SQL. Each statement runs in a task of its own, shielded from the
+caller's cancellation, and is stopped on purpose when the caller is cancelled (the request's
+time limit, the client gone): asyncpg sends the server a cancel request when the statement's
+task is cancelled; SQLite runs the statement in aiosqlite's thread, which only
+`sqlite3.Connection.interrupt()` stops. The caller returns only once the statement has ended,
+so the session is never closed under a running statement and its connection goes back to the
+pool (or is discarded) cleanly.
+
+A lost connection (server restarted, backend terminated, pool exhausted) or a statement over
+its time limit raises `DatabaseFailure` and is remembered in `failure`: the app then answers
+the whole request with HTTP 503 or 504 instead of partial data.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graph.errors import ApiError, ErrorCode
+from models.patient_scope import PATIENT_KEY
 from models.tenancy import TENANT_KEY
+
+logger = logging.getLogger("perfex_graph.session")
+
+T = TypeVar("T")
+
+INTERRUPT_EVERY_SECONDS = 0.05  # SQLite: interrupt again until the statement has stopped
+# PostgreSQL SQLSTATEs: 57014 query_canceled (statement_timeout); class 08 connection
+# exceptions; 57P01-57P03 the server shutting down or not accepting connections.
+_QUERY_CANCELED = "57014"
+_SERVER_GONE = ("57P01", "57P02", "57P03")
+_MESSAGES = {
+    ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable.",
+    ErrorCode.TIMEOUT: "The request took too long.",
+}
 
 
 class RequestFinished(RuntimeError):
     """A statement was attempted after the request's database access was closed."""
+
+
+class DatabaseFailure(ApiError):
+    """The database failed the request as a whole: SERVICE_UNAVAILABLE or TIMEOUT."""
+
+    def __init__(self, code: ErrorCode) -> None:
+        super().__init__(_MESSAGES[code])
+        self.code = code
+
+
+def failure_of(exc: BaseException) -> ErrorCode | None:
+    """SERVICE_UNAVAILABLE for a lost or unobtainable connection, TIMEOUT for a statement
+    timeout, None for anything else (a bug, reported as such)."""
+    if isinstance(exc, DBAPIError):
+        state = str(getattr(exc.orig, "sqlstate", None) or "")
+        if state == _QUERY_CANCELED:
+            return ErrorCode.TIMEOUT
+        if exc.connection_invalidated or state.startswith("08") or state in _SERVER_GONE:
+            return ErrorCode.SERVICE_UNAVAILABLE
+        return None
+    if isinstance(exc, OSError | PoolTimeout):
+        return ErrorCode.SERVICE_UNAVAILABLE
+    return None
 
 
 class RequestDatabase:
@@ -28,6 +83,9 @@ class RequestDatabase:
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
         self._closed = False
+        self._holder: asyncio.Task[Any] | None = None  # the task running a statement
+        self._driver: Any = None  # SQLite: the aiosqlite connection, to interrupt
+        self.failure: ErrorCode | None = None  # why the database failed the request, if it did
 
     @property
     def organization_id(self) -> str:
@@ -47,25 +105,94 @@ class RequestDatabase:
             self._session = self._sessions(info={TENANT_KEY: self._organization_id})
         return self._session
 
+    def tag(self, key: str, value: Any) -> None:
+        """Put `value` in the session's info (what session events of this request read)."""
+        self._open().info[key] = value
+
+    def restrict_to_patient(self, patient_id: str) -> None:
+        """From now on, this request reads the rows of one patient only (a portal patient's
+        request: models/patient_scope.py); the criteria read the session's info per SELECT."""
+        self._open().info[PATIENT_KEY] = patient_id
+
     async def all(self, statement: Select[Any]) -> Sequence[Any]:
         """The ORM objects a single-entity SELECT returns."""
-        async with self._lock:
-            result = await self._open().scalars(statement)
-            return result.all()
+
+        async def run(session: AsyncSession) -> Sequence[Any]:
+            return (await session.scalars(statement)).all()
+
+        return await self._run(run)
 
     async def rows(self, statement: Select[Any]) -> Sequence[Any]:
         """The rows of a multi-column SELECT."""
-        async with self._lock:
-            result = await self._open().execute(statement)
-            return result.all()
+
+        async def run(session: AsyncSession) -> Sequence[Any]:
+            return (await session.execute(statement)).all()
+
+        return await self._run(run)
 
     async def scalar(self, statement: Select[Any]) -> Any:
         """The first column of the first row of a SELECT (e.g. a COUNT)."""
+
+        async def run(session: AsyncSession) -> Any:
+            return await session.scalar(statement)
+
+        return await self._run(run)
+
+    async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:
-            return await self._open().scalar(statement)
+            session = self._open()
+            self._holder = asyncio.current_task()
+            try:
+                if self._driver is None and self.dialect == "sqlite":
+                    connection = await session.connection()
+                    self._driver = (await connection.get_raw_connection()).driver_connection
+                statement = asyncio.ensure_future(work(session))
+                try:
+                    return await asyncio.shield(statement)
+                except asyncio.CancelledError:
+                    await self._stop(statement)
+                    raise
+            except Exception as exc:
+                code = failure_of(exc)
+                if code is None:
+                    raise
+                self.failure = self.failure or code
+                raise DatabaseFailure(code) from exc
+            finally:
+                self._holder = None
+
+    async def _stop(self, statement: asyncio.Future[Any]) -> None:
+        """Stop a running statement and wait until it has ended (see the module docstring)."""
+        statement.cancel()
+        while not statement.done():
+            if self._driver is not None:
+                with contextlib.suppress(Exception):  # already closed: nothing runs
+                    await self._driver.interrupt()
+            with contextlib.suppress(asyncio.CancelledError):  # never leave it running
+                await asyncio.wait({statement}, timeout=INTERRUPT_EVERY_SECONDS)
+        if not statement.cancelled():
+            statement.exception()  # retrieved: it ended with an error, as intended
 
     async def close(self) -> None:
+        """End the request's database access; never raises. A statement still running (a
+        loader batch of a cancelled request) is stopped first. A session that cannot be closed
+        is invalidated (its connection discarded) and `failure` says SERVICE_UNAVAILABLE."""
         self._closed = True
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+        holder = self._holder
+        current = asyncio.current_task()
+        if holder is not None and holder is not current:
+            holder.cancel()
+        session: AsyncSession | None = None
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                if holder is not current:  # never wait for a lock this task holds
+                    await stack.enter_async_context(self._lock)
+                session, self._session = self._session, None
+                if session is not None:
+                    await session.close()
+        except Exception as exc:
+            logger.warning("closing a request's database session failed: %s", type(exc).__name__)
+            self.failure = self.failure or ErrorCode.SERVICE_UNAVAILABLE
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await session.invalidate()

@@ -3,6 +3,7 @@
 - `settings.database`: where the database is (`DATABASE_URL`).
 - `settings.auth`: how access tokens are checked (`PERFEX_JWT_*`) and the demo secret.
 - `settings.http`: which web origins browsers may call the API from (`PERFEX_CORS_ORIGINS`).
+- `settings.mode`: development or production (`PERFEX_ENV`, `PERFEX_INTROSPECTION_ADMIN`).
 - `settings.env`: where settings come from (the environment, then `.env`) and the per-user
   state directory (`XDG_STATE_HOME`).
 
@@ -44,6 +45,7 @@ from settings.http import (
     parse_cors_origins,
 )
 from settings.limits import LimitSettings, limit_settings
+from settings.mode import ModeSettings, mode_settings, production_problems, serving_problems
 
 __all__ = [
     "ALLOWED_ALGORITHMS",
@@ -60,6 +62,7 @@ __all__ = [
     "CorsSettings",
     "DatabaseSettings",
     "LimitSettings",
+    "ModeSettings",
     "auth_settings",
     "configured_cors_origins",
     "cors_rules",
@@ -69,8 +72,11 @@ __all__ = [
     "demo_secret_path",
     "describe",
     "limit_settings",
+    "mode_settings",
     "parse_cors_origins",
     "parse_database_url",
+    "production_problems",
+    "serving_problems",
     "signing_keys_configured",
     "signing_settings",
     "state_directory",

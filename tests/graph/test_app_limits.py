@@ -7,8 +7,9 @@ import uuid
 from api_client import Api
 from sqlalchemy.engine import URL
 
-from graph.app import MAX_BODY_BYTES
-from settings import parse_database_url
+from settings import limit_settings, parse_database_url
+
+MAX_BODY_BYTES = limit_settings().max_body_bytes
 
 
 async def test_oversized_body_is_refused_before_parsing(api: Api, migrated_url: URL) -> None:
