@@ -26,7 +26,9 @@ from models.database import (
     create_engine,
     current_revision,
 )
+from models.roles import api_role_problems
 from settings import ConfigError
+from settings.mode import ENV_VARIABLE, mode_settings
 
 T = TypeVar("T")
 
@@ -113,6 +115,44 @@ async def _check(url: URL, migrated: bool) -> None:
         await engine.dispose()
 
 
+class UnsafeDatabaseRole(ConfigError):
+    """In production, the API's PostgreSQL role would not be held by row-level security."""
+
+
+def check_api_role(url: URL) -> list[str]:
+    """Why row-level security would not hold for the API's role at `url` (PostgreSQL), as
+    warnings to print; in production (PERFEX_ENV) raise UnsafeDatabaseRole instead. Nothing
+    when the database cannot be reached (the readiness check reports that)."""
+    if url.get_backend_name() != "postgresql":
+        return []
+    try:
+        problems = run(_api_role_problems(url))
+    except DatabaseUnavailable:
+        return []
+    if problems and mode_settings().production:
+        raise UnsafeDatabaseRole(
+            f"refusing to serve with {ENV_VARIABLE}=production: {'; '.join(problems)}, so "
+            "row-level security would not hold. Connect DATABASE_URL as the API role "
+            "(`perfex-graph db create-api-role`) and keep the owner in MIGRATION_DATABASE_URL"
+        )
+    return [
+        f"{problem}: row-level security does not hold for this API; connect DATABASE_URL as "
+        "the API role (`perfex-graph db create-api-role`)"
+        for problem in problems
+    ]
+
+
+async def _api_role_problems(url: URL) -> list[str]:
+    engine = create_engine(url)
+    try:
+        try:
+            return await api_role_problems(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(_reason(exc)) from None
+    finally:
+        await engine.dispose()
+
+
 def sqlite_path(url: URL) -> Path | None:
     """The absolute path of an SQLite file database; None for other databases and URIs."""
     if url.get_backend_name() != "sqlite" or url.query.get("uri"):
@@ -161,6 +201,8 @@ def _reason(exc: BaseException) -> str:
 
 __all__ = [
     "KNOWN_ERRORS",
+    "UnsafeDatabaseRole",
+    "check_api_role",
     "describe_error",
     "open_database",
     "run",

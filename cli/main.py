@@ -8,7 +8,8 @@ from cli.database import KNOWN_ERRORS, describe_error, open_database
 from cli.help import Command, Group
 from cli.output import console, fail
 from models.migrate import head_revision, upgrade
-from settings import database_url, describe
+from settings import describe
+from settings.database import migration_database_url
 
 app = typer.Typer(
     name="perfex-graph",
@@ -26,9 +27,10 @@ def _root() -> None:
 
 @app.command(cls=Command)
 def migrate() -> None:
-    """Upgrade the database at DATABASE_URL to the latest schema."""
+    """Upgrade the database at MIGRATION_DATABASE_URL (default: DATABASE_URL) to the latest
+    schema, as the owner of the tables."""
     try:
-        url = database_url()
+        url = migration_database_url()
         open_database(url)
         upgrade(url)
     except KNOWN_ERRORS as exc:
@@ -38,6 +40,7 @@ def migrate() -> None:
 
 def _register() -> None:
     """Commands live in their own modules, which import `console` and `fail` from cli.output."""
+    from cli.db import db_app
     from cli.schema import export_schema, schema_diff
     from cli.seed import seed
     from cli.serve import serve
@@ -48,6 +51,7 @@ def _register() -> None:
     app.command("export-schema", cls=Command)(export_schema)
     app.command("schema-diff", cls=Command)(schema_diff)
     app.command(cls=Command)(seed)
+    app.add_typer(db_app)
 
 
 _register()

@@ -12,7 +12,8 @@ from cli.output import console, fail
 from models.database import create_engine
 from seed.options import SeedOptions, SeedOptionsError, parse_as_of
 from seed.runner import SeedError, SeedReport, seed_database
-from settings import database_url, describe
+from settings import describe
+from settings.database import migration_database_url
 
 # Failures a user can fix: one line and exit status 1, never a traceback.
 KNOWN_ERRORS: tuple[type[Exception], ...] = (SeedOptionsError, SeedError, *DATABASE_ERRORS)
@@ -42,7 +43,8 @@ def seed(
         help="Last day of history (default: today, UTC).",
     ),
 ) -> None:
-    """Fill a migrated, empty database at DATABASE_URL with synthetic clinical data.
+    """Fill a migrated, empty database at MIGRATION_DATABASE_URL (default: DATABASE_URL) with
+    synthetic clinical data, as the owner of the tables.
 
     Every clinical domain; the same options and --seed always give the same data."""
     try:
@@ -54,7 +56,7 @@ def seed(
             rpm_readings_per_day=rpm_readings_per_day,
             as_of=parse_as_of(as_of),
         ).validate()
-        url = database_url()
+        url = migration_database_url()
         open_database(url, migrated=True)
         report = run(_run(url, options))
     except KNOWN_ERRORS as exc:
@@ -69,7 +71,7 @@ def seed(
 
 
 async def _run(url: URL, options: SeedOptions) -> SeedReport:
-    engine = create_engine(url)
+    engine = create_engine(url, system=True)  # rows of every organization
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

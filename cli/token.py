@@ -37,6 +37,7 @@ from settings import (
     signing_keys_configured,
     signing_settings,
 )
+from settings.database import migration_database_url
 
 
 class NotFound(Exception):
@@ -143,7 +144,7 @@ async def _find_org(session: AsyncSession, wanted: Wanted, where: str) -> Organi
 async def resolve(url: URL, user: Wanted, org: Wanted) -> tuple[str, str]:
     """(user id, organization id) of an active member, or NotFound saying what is wrong."""
     where = describe(url)
-    engine = create_engine(url)
+    engine = create_engine(url, system=True)
     try:
         async with session_factory(engine)() as session:
             found_user = await _find_user(session, user, where)
@@ -220,9 +221,10 @@ def token(
             url = database_url()
             if signing_keys_configured():
                 auth_settings()  # a mistake in PERFEX_JWT_* first: it is not about the database
-            open_database(url, must_exist=True, migrated=True)
+            owner = migration_database_url(url)  # look-ups across organizations: the owner
+            open_database(owner, must_exist=True, migrated=True)
             settings = signing_settings(url)
-            user_id, organization_id = run(resolve(url, wanted_user, wanted_org))
+            user_id, organization_id = run(resolve(owner, wanted_user, wanted_org))
         value = mint_token(
             settings,
             user_id=user_id,

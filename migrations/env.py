@@ -14,7 +14,7 @@ from sqlalchemy.exc import SAWarning
 import models
 from models.base import UNREFLECTABLE_INDEX_WARNING
 from models.database import create_engine
-from settings import database_url
+from settings.database import migration_database_url
 
 # Alembic's own notice that it leaves an expression index out of the comparison (SQLite).
 UNCOMPARED_INDEX_WARNING = "autogenerate skipping metadata-specified expression-based index"
@@ -54,8 +54,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    url = config.attributes.get("url") or database_url()
-    engine = create_engine(url)
+    url = config.attributes.get("url") or migration_database_url()
+    engine = create_engine(url, system=True)  # the owner; data migrations see every row
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
@@ -81,7 +81,7 @@ def run_migrations_online() -> None:
 
 if context.is_offline_mode():
     context.configure(
-        url=str(config.attributes.get("url") or database_url()),
+        url=str(config.attributes.get("url") or migration_database_url()),
         target_metadata=target_metadata,
         literal_binds=True,
     )

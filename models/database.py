@@ -3,6 +3,12 @@
 SQLite connections get foreign keys enforced (off by default in SQLite) and WAL; PostgreSQL
 connections get bounded statement and idle-in-transaction timeouts and a pre-ping pool, so a
 restarted server costs no failed request.
+
+PostgreSQL row-level security (migration `row_level_security`) shows a connection only the rows
+of the organization its transaction names (`models.tenancy` sets it for tenant sessions). System
+work that spans organizations (seeding, `token` look-ups, data migrations) runs as the owner of
+the tables with `create_engine(url, system=True)`: its connections carry `app.system_access`,
+which the owner's own policy accepts and no other role's does.
 """
 
 from __future__ import annotations
@@ -30,23 +36,28 @@ class DatabaseNotMigrated(Exception):
     """The database schema is not at the latest migration; the message says what to run."""
 
 
-def create_engine(url: URL, **overrides: Any) -> AsyncEngine:
-    """An async engine for `url`, configured for its dialect."""
+# The setting that opens the owner's `system_access` policy (migration row_level_security).
+SYSTEM_ACCESS_SETTING = "app.system_access"
+
+
+def create_engine(url: URL, *, system: bool = False, **overrides: Any) -> AsyncEngine:
+    """An async engine for `url`, configured for its dialect. `system`: for system work as the
+    owner of the tables across organizations (PostgreSQL: sets `app.system_access`)."""
     options: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
+        server_settings = {
+            "application_name": "perfex-graph",
+            "statement_timeout": "30000",
+            "idle_in_transaction_session_timeout": "60000",
+        }
+        if system:
+            server_settings[SYSTEM_ACCESS_SETTING] = "on"
         options.update(
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=10,
             pool_timeout=5,
-            connect_args={
-                "timeout": 5,
-                "server_settings": {
-                    "application_name": "perfex-graph",
-                    "statement_timeout": "30000",
-                    "idle_in_transaction_session_timeout": "60000",
-                },
-            },
+            connect_args={"timeout": 5, "server_settings": server_settings},
         )
     else:
         options.update(connect_args={"timeout": 15})

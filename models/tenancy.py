@@ -29,6 +29,17 @@ Not covered (system code only, or documented misuse):
   `literal_column()` fragments, SQL functions that read tables. Criteria attach to ORM
   entities only; proving such statements scoped would mean walking every statement.
 - SQL run by other listeners while the session flushes (trusted as part of the flush).
+
+On PostgreSQL every transaction of a tenant session (the request's one, loader batches
+included, and each later one) starts with `set_config('app.organization_id', :org, true)` and
+`set_config('statement_timeout', :ms, true)` (PERFEX_STATEMENT_TIMEOUT_MS): the row-level
+security policies (migration row_level_security) then show the connection that organization
+only, even to a statement the criteria above missed. `is_local = true` ends both with the
+transaction, so a pooled connection never carries one request's organization into the next.
+It is sent on the DBAPI cursor, below SQLAlchemy's statement events: it is transaction set-up,
+not a statement of the request (statement counts stay those of the query), and the raw-SQL
+refusal below has nothing to let through. SQLite has no row-level security and no statement
+timeout: nothing is sent there.
 """
 
 from __future__ import annotations
@@ -38,6 +49,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import Connection, ExecutionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import (
     Mapper,
@@ -56,8 +68,18 @@ from sqlalchemy.sql.elements import (
 
 from models.base import SoftDeleteMixin, TenantMixin
 from models.core import Organization, OrganizationMember, User
+from models.patient_scope import PATIENT_KEY, patient_criteria
+from settings import limit_settings
 
 TENANT_KEY = "organization_id"
+# session.info key of the statement timeout (ms) of the session's transactions (PostgreSQL).
+STATEMENT_TIMEOUT_KEY = "statement_timeout_ms"
+# Transaction set-up on PostgreSQL: the organization for row-level security, the timeout.
+_SET_CONFIG = (
+    "SELECT set_config('app.organization_id', {0}, true),"
+    " set_config('statement_timeout', {1}, true)"
+)
+_PLACEHOLDERS = {"numeric_dollar": ("$1", "$2"), "format": ("%s", "%s"), "pyformat": ("%s", "%s")}
 
 # Execution option set on ORM SELECTs that received the criteria; the value is private to
 # this module, so no caller can mark its own statement as scoped.
@@ -95,10 +117,19 @@ class TenantSession(Session):
         raise TenantScopeError(_NO_BULK)
 
 
-def tenant_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions bound to one organization: `factory(info={TENANT_KEY: org_id})`."""
+def tenant_session_factory(
+    engine: AsyncEngine, *, statement_timeout_ms: int | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions bound to one organization: `factory(info={TENANT_KEY: org_id})`. Their
+    transactions time out statements after `statement_timeout_ms` (default:
+    PERFEX_STATEMENT_TIMEOUT_MS) on PostgreSQL."""
+    timeout = statement_timeout_ms or limit_settings().statement_timeout_ms
     return async_sessionmaker(
-        engine, expire_on_commit=False, autoflush=False, sync_session_class=TenantSession
+        engine,
+        expire_on_commit=False,
+        autoflush=False,
+        sync_session_class=TenantSession,
+        info={STATEMENT_TIMEOUT_KEY: timeout},
     )
 
 
@@ -134,6 +165,14 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
         with_loader_criteria(User, User.id.in_(members), include_aliases=True),
         with_loader_criteria(Organization, Organization.id == org, include_aliases=True),
     )
+    patient = state.session.info.get(PATIENT_KEY)
+    if patient is not None:  # a patient's portal request: that patient's rows only
+        state.statement = state.statement.options(
+            *(
+                with_loader_criteria(model, criterion(patient), include_aliases=True)
+                for model, criterion in patient_criteria().items()
+            )
+        )
 
 
 # --- the session's connection --------------------------------------------------------------
@@ -144,6 +183,36 @@ def _remember_connection(
     session: Session, _transaction: SessionTransaction, connection: Connection
 ) -> None:
     _TENANT_CONNECTIONS[connection] = weakref.ref(session)
+    if connection.dialect.name == "postgresql":
+        _set_transaction_config(session, connection)
+
+
+def _set_transaction_config(session: Session, connection: Connection) -> None:
+    """The organization and statement timeout of this transaction, local to it."""
+    org = organization_of(session)
+    timeout = session.info.get(STATEMENT_TIMEOUT_KEY) or limit_settings().statement_timeout_ms
+    dialect = connection.dialect
+    statement = _SET_CONFIG.format(*_PLACEHOLDERS[dialect.paramstyle])
+    parameters = (org, str(int(timeout)))
+    fairy = connection.connection
+    cursor = fairy.cursor()
+    try:
+        cursor.execute(statement, parameters)
+    except dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy would: a dead connection is invalidated, the error is a DBAPIError.
+        disconnect = dialect.is_disconnect(exc, fairy.dbapi_connection, cursor)
+        if disconnect:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            statement,
+            parameters,
+            exc,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=disconnect,
+            dialect=dialect,
+        ) from exc
+    finally:
+        cursor.close()
 
 
 @event.listens_for(TenantSession, "after_transaction_end")

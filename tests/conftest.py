@@ -87,6 +87,66 @@ def make_database(
         _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+def make_postgres_role(postgres_available: bool) -> Iterator[Callable[..., str]]:
+    """A factory of PostgreSQL roles unique to this run: `make("api")` creates a LOGIN role
+    (NOSUPERUSER, NOBYPASSRLS) and returns its name; `attributes=` adds to those; `create=False`
+    only reserves a name (for a role the code under test creates). Roles are cluster-wide: at
+    the end, whatever they hold in any database is dropped (DROP OWNED), then the roles."""
+    if not postgres_available:
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable: skipping PostgreSQL tests")
+    names: list[str] = []
+    run_tag = uuid.uuid4().hex[:8]
+
+    def make(purpose: str, *, attributes: str = "", create: bool = True) -> str:
+        name = f"perfex_test_{run_tag}_{purpose}"
+        if create:
+            _postgres_admin(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOBYPASSRLS {attributes}')
+        names.append(name)
+        return name
+
+    yield make
+    for name in reversed(names):
+        release = f'REASSIGN OWNED BY "{name}" TO CURRENT_USER; DROP OWNED BY "{name}"'
+        _postgres_admin_on_each_database(name, release)
+        _postgres_admin(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def _postgres_admin_on_each_database(role: str, statement: str) -> None:
+    """Run `statement` in every database where `role` holds objects or privileges (none when
+    the role does not exist)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _on_each_database(role, statement)).result()
+
+
+async def _on_each_database(role: str, statement: str) -> None:
+    import asyncpg
+
+    url = parse_database_url(POSTGRES_URL)
+    connect = {
+        "host": url.host or "127.0.0.1",
+        "port": url.port or 5432,
+        "user": url.username or "postgres",
+        "password": url.password,
+        "timeout": 5,
+    }
+    conn = await asyncpg.connect(database=url.database, **connect)
+    try:
+        databases = await conn.fetch(
+            "SELECT DISTINCT d.datname FROM pg_shdepend s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE s.refobjid = (SELECT oid FROM pg_roles WHERE rolname = $1)",
+            role,
+        )
+    finally:
+        await conn.close()
+    for (database,) in databases:
+        other = await asyncpg.connect(database=database, **connect)
+        try:
+            await other.execute(statement)
+        finally:
+            await other.close()
+
+
 @pytest.fixture(scope="session", params=DIALECTS)
 def dialect(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -121,7 +181,20 @@ async def migrated_engine(migrated_url: URL) -> AsyncIterator[AsyncEngine]:
 def seeded_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
     """A migrated database of the current dialect holding two organizations of generated data
     (SeedOptions(organizations=2, patients_per_org=8, months=2, seed=7, rpm_readings_per_day=3,
-    as_of=2026-10-31)), shared by the run: tests must not change it."""
+    as_of=2026-10-31)), shared by the run: tests must not change it (the API adds its audit
+    events of their reads, dated after `as_of`)."""
+    url = make_migrated_database(dialect)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _seed(url)).result()
+    return url
+
+
+@pytest.fixture(scope="session")
+def portal_url(dialect: str, make_migrated_database: Callable[[str], URL]) -> URL:
+    """The same generated data as `seeded_url` in a database of its own, where tests may sign
+    in portal patients (`api.patient(portal_url)` gives a portal account's e-mail a user and a
+    membership): the only change tests make to it, besides the audit events of their reads.
+    (No new organizations: tests find the seeded ones by their order.)"""
     url = make_migrated_database(dialect)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, _seed(url)).result()
