@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graph.core.calculate import calculate as calculate_field
 from graph.core.types import Organization, OrganizationMember, Role, User, UserRole
 from graph.roots import aggregate, by_id, listing
 
@@ -25,3 +26,4 @@ class CoreQuery:
     user_role = by_id(UserRole)
     user_roles = listing(UserRole)
     user_roles_aggregate = aggregate(UserRole)
+    calculate = calculate_field
