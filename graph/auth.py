@@ -12,15 +12,16 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import jwt
-from sqlalchemy import Select, and_, select, true
+from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graph.errors import ErrorCode
 from models.core import OrganizationMember, User
+from models.patient_portal import PortalAccount
 from settings import AuthSettings, ConfigError
 
 # RFC 9068 access token type; portal, refresh or ID tokens carry another typ and are refused.
@@ -83,6 +84,36 @@ class Principal:
     organization_id: str
     roles: tuple[str, ...]
     membership_role: str
+    # A patient signed in to the portal: the one patient whose rows it may read
+    # (models/patient_scope.py); None for staff.
+    patient_id: str | None = None
+
+
+# Roles that read beyond one patient: a token holding any of them is not patient-bound.
+STAFF_ROLES = frozenset({"admin", "physician", "nurse", "analyst"})
+
+
+def is_patient_only(roles: Sequence[str]) -> bool:
+    """The token's access comes from the `patient` role alone (graph/permissions.py)."""
+    return "patient" in roles and STAFF_ROLES.isdisjoint(roles)
+
+
+def portal_patient_statement(principal: Principal) -> Select[Any]:
+    """The patient of the user's active portal account in the organization: the account
+    whose e-mail is the user's (case-insensitive; unique per organization)."""
+    return (
+        select(PortalAccount.patient_id)
+        .join(User, func.lower(User.email) == func.lower(PortalAccount.email))
+        .where(User.id == principal.user_id, PortalAccount.status == "active")
+        .limit(2)
+    )
+
+
+def bound_to_patient(principal: Principal, patient_ids: Sequence[str]) -> Principal:
+    """The principal of a patient-only token, bound to its one patient (403 without)."""
+    if len(patient_ids) != 1:
+        raise _forbidden("no_portal_account")
+    return replace(principal, patient_id=patient_ids[0])
 
 
 def read_bearer(authorization_header: str | None) -> str:

@@ -120,11 +120,14 @@ class Connection(Generic[T]):
 
 
 def connection(
-    rows: Sequence[Any], page: Page, count: Callable[[], Awaitable[int]]
+    rows: Sequence[Any], page: Page, count: Callable[[], Awaitable[int]], trail: Any = None
 ) -> Connection[Any]:
-    """The Connection of rows read for `page` (at most size + 1, in walking order)."""
+    """The Connection of rows read for `page` (at most size + 1, in walking order); the
+    request's audit `trail` learns which rows were returned (graph/audit/trail.py)."""
     more = len(rows) > page.size
     listed = list(rows[: page.size])
+    if trail is not None:
+        trail.paged(listed, rows[page.size] if more else None)
     if page.backwards:
         listed.reverse()
     return Connection(rows=listed, page=page, more=more, count=count)

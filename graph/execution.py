@@ -39,11 +39,33 @@ def root_only(resolver: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return resolver
 
 
-def _reader(field_def: Any) -> Callable[[Any], Any] | None:
-    definition = (field_def.extensions or {}).get(DEFINITION)
-    if definition is None or definition.extensions or definition.permission_classes:
+def _role_rule(definition: Any) -> Any:
+    """The `Roles` rule of a field whose one extension is the role permission of
+    graph/permissions.py (a column the analyst may not read), else None."""
+    from graph.permissions import RolePermission
+
+    if len(definition.extensions) != 1:
         return None
-    if definition.is_basic_field:
+    extension = definition.extensions[0]
+    permissions: list[Any] = list(getattr(extension, "permissions", ()))
+    if len(permissions) == 1 and isinstance(permissions[0], RolePermission):
+        return permissions[0].rule
+    return None
+
+
+def _reader(field_def: Any, principal: Any = None) -> Callable[[Any], Any] | None:
+    """How to read the field's value from its row, when that is all there is to it: a column
+    (or a global ID), without extensions, or with a role rule this principal passes (checked
+    once per request here; a principal it refuses goes through graphql-core and Strawberry's
+    permission check, which answers FORBIDDEN)."""
+    definition = (field_def.extensions or {}).get(DEFINITION)
+    if definition is None or definition.permission_classes:
+        return None
+    if definition.extensions:
+        rule = _role_rule(definition)
+        if rule is None or principal is None or not rule.allows(principal):
+            return None
+    if definition.is_basic_field or definition.base_resolver is None:  # a plain attribute
         name = definition.python_name
         return lambda row: getattr(row, name)
     base = definition.base_resolver
@@ -53,7 +75,7 @@ def _reader(field_def: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _step(parent_type: GraphQLObjectType, details: Any) -> Step | None:
+def _step(parent_type: GraphQLObjectType, details: Any, principal: Any = None) -> Step | None:
     node = details[0].node
     name = node.name.value
     if name == "__typename":
@@ -63,7 +85,7 @@ def _step(parent_type: GraphQLObjectType, details: Any) -> Step | None:
     if field_def is None or node.arguments or field_def.args:
         return None
     leaf = get_nullable_type(field_def.type)
-    read = _reader(field_def)
+    read = _reader(field_def, principal)
     if read is None or not is_leaf_type(leaf):
         return None
     serialize, non_null = leaf.serialize, is_non_null_type(field_def.type)
@@ -110,8 +132,9 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         found = self._plans.get(key)
         if found is None or found[0] is not grouped_field_set:
             steps = {}
+            principal = getattr(self.context_value, "principal", None)
             for response_name, details in grouped_field_set.items():
-                step = _step(parent_type, details)
+                step = _step(parent_type, details, principal)
                 if step is not None:
                     steps[response_name] = step
             found = self._plans[key] = (grouped_field_set, steps)

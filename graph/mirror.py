@@ -37,7 +37,7 @@ from graph.execution import root_only
 from graph.ids import encode
 from graph.naming import camel
 from graph.ordering import Sort, pin_order
-from graph.permissions import Roles
+from graph.permissions import Roles, column_rule, read_rule, with_rule
 from graph.relations import aggregate, to_many, to_one, to_single
 from models.base import Base
 from models.types import kind_of
@@ -67,7 +67,7 @@ class Declared:
     model: type[Base]
     type: type
     order: tuple[Sort, ...]
-    read: Roles | None
+    read: Roles
 
 
 DECLARED: dict[type[Base], Declared] = {}
@@ -122,7 +122,8 @@ def _column_fields(model: type[Base], namespace: dict[str, Any]) -> None:
         key = model.__mapper__.get_property_by_column(column).key
         field_name = "id" if column.primary_key else camel(column.name)
         description = ID_DESCRIPTION.format(type_name) if column.primary_key else column.comment
-        options: dict[str, Any] = {"name": field_name, "description": description}
+        options: dict[str, Any] = {"name": field_name}
+        options |= with_rule(description, column_rule(model, column))
         if column.primary_key or column.foreign_keys:
             target = type_name
             if column.foreign_keys:
@@ -204,8 +205,9 @@ def mirrored(
     aggregates: bool = False,
 ) -> Callable[[type], type]:
     """Declare the GraphQL type of `model`: named like the model, described by its table
-    comment, listed in `order` (then by id), readable by `read` roles (default: any member);
-    with `aggregates`, each of its lists also gets a `<list>Aggregate` field."""
+    comment, listed in `order` (then by id), readable by `read` roles (default: the role
+    matrix of graph/permissions.py); with `aggregates`, each of its lists also gets a
+    `<list>Aggregate` field."""
 
     def declare(declaration: type) -> type:
         configure_mappers()
@@ -227,7 +229,8 @@ def mirrored(
         cls = type(declaration.__name__, (*bases, Node), namespace)
         pin_order(model, order)
         typed = strawberry.type(cls, name=model.__name__, description=_table(model).comment)
-        declared = Declared(model=model, type=typed, order=tuple(order), read=read)
+        rule = read if read is not None else read_rule(model)
+        declared = Declared(model=model, type=typed, order=tuple(order), read=rule)
         DECLARED[model] = _BY_TYPE[typed] = _BY_NAME[model.__name__] = declared
         return typed
 

@@ -29,8 +29,7 @@ def _target(info: strawberry.Info, global_id: str) -> tuple[Declared, str] | Non
     declared = declaration_named(type_name)
     if declared is None:
         return None
-    if declared.read is not None:
-        declared.read.check(info.context.principal)
+    declared.read.check(info.context.principal)
     return declared, row_id
 
 

@@ -23,6 +23,7 @@ from graph.lookahead import _MISSING, joined_relations, loaded
 from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
+from graph.permissions import check_arguments, read_rule
 from models.base import Base
 
 # (type name, field name) -> a graphql-core resolver that replaces Strawberry's for that field
@@ -54,7 +55,10 @@ def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.local_columns
     key = relation.parent.get_property_by_column(column).key
 
+    rule = read_rule(target)
+
     async def resolve(root: Any, info: strawberry.Info) -> Any:
+        rule.check(info.context.principal)
         joined = loaded(root, relation.key)
         if joined is not _MISSING:
             return joined  # loaded by the parent's statement (graph/lookahead.py)
@@ -69,7 +73,8 @@ def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
     return strawberry.field(
         resolver=resolve,
         name=camel(relation.key),
-        description=f"The {target.__name__} that `{camel(column.name)}` refers to.",
+        description=f"The {target.__name__} that `{camel(column.name)}` refers to. "
+        + rule.describe(),
     )
 
 
@@ -87,7 +92,10 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.remote_side
     parent_name = relation.parent.class_.__name__
 
+    rule = read_rule(child)
+
     async def resolve(root: Any, info: strawberry.Info) -> Any:
+        rule.check(info.context.principal)
         joined = loaded(root, relation.key)
         if joined is not _MISSING:
             return joined
@@ -101,7 +109,10 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
         "info": strawberry.Info,
         "return": lazy_type(child) | None,
     }
-    description = f"The {child.__name__} whose `{camel(column.name)}` is this {parent_name}."
+    description = (
+        f"The {child.__name__} whose `{camel(column.name)}` is this {parent_name}. "
+        + rule.describe()
+    )
     return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
 
 
@@ -112,6 +123,8 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.remote_side
     parent_name = relation.parent.class_.__name__
 
+    rule = read_rule(child)
+
     def prepare(info: Any, args: dict[str, Any]) -> tuple[Page, Any, str, tuple[str, ...]]:
         """The page, condition and loader key of these arguments, once per request: every
         parent of a page asks with the same arguments, the very same dict (graph/execution.py
@@ -120,6 +133,10 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         memo_key = (loader_key, id(args))
         found = context.memo.get(memo_key)
         if found is None or found[0] is not args:
+            rule.check(context.principal)
+            check_arguments(
+                context.principal, child, where=args.get("where"), order_by=args.get("orderBy")
+            )
             sorts: tuple[Sort, ...] = sorts_of(args.get("orderBy"), declared_order(child))
             page = page_of(
                 child.__name__,
@@ -148,7 +165,7 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         async def count() -> int:
             return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]
 
-        return connection(rows, page, count)
+        return connection(rows, page, count, info.context.trail)
 
     async def resolve(
         root: Any,
@@ -180,7 +197,7 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         f"{plural(child.__name__)} whose `{camel(column.name)}` is this {parent_name}: up to "
         f"PERFEX_NESTED_PAGE_MAX (100 unless configured) per {parent_name} (default 20), in "
         "the order of the root list "
-        f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given."
+        f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given. {rule.describe()}"
     )
     name = camel(relation.key)
     RAW_RESOLVERS[(parent_name, name)] = resolve_raw
@@ -194,6 +211,7 @@ def aggregate(relation: RelationshipProperty[Any]) -> StrawberryField:
     (column,) = relation.remote_side
     foreign_key = child.__mapper__.get_property_by_column(column).key
     types = aggregates_of(child)
+    rule = read_rule(child)
 
     async def resolve(
         root: Any,
@@ -202,6 +220,10 @@ def aggregate(relation: RelationshipProperty[Any]) -> StrawberryField:
         group_by: Sequence[Any] | None = None,
         bucket: Any = None,
     ) -> Any:
+        rule.check(info.context.principal)
+        check_arguments(
+            info.context.principal, child, where=where, group_by=group_by, bucket=bucket
+        )
         figures = selected_figures(info)
         condition = compile_where(child, where)
         key = (loader_key, repr(where), repr(group_by), repr(bucket), repr(sorted(figures.items())))
@@ -238,6 +260,6 @@ def aggregate(relation: RelationshipProperty[Any]) -> StrawberryField:
     name = camel(relation.key) + "Aggregate"
     description = (
         f"Counts and figures of this {relation.parent.class_.__name__}'s "
-        f"{plural(child.__name__)}, grouped (one group without `groupBy`)."
+        f"{plural(child.__name__)}, grouped (one group without `groupBy`). {rule.describe()}"
     )
     return strawberry.field(resolver=resolve, name=name, description=description)

@@ -25,7 +25,7 @@ from graph.mirror import declaration_of_type
 from graph.naming import lower_first, plural
 from graph.ordering import sorts_of
 from graph.pages import count_statement, key_types, page_statement
-from graph.permissions import with_rule
+from graph.permissions import check_arguments, with_rule
 from graph.relations import order_argument, where_argument
 
 GlobalId = Annotated[strawberry.ID, strawberry.argument(description="An opaque global ID.")]
@@ -80,6 +80,9 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
             before=before,
             nested=False,
         )
+        check_arguments(
+            info.context.principal, model, where=where, order_by=order_by, search=search
+        )
         condition = compile_where(model, where)
         if search is not None and searching is not None:
             condition = condition & searching(search)
@@ -93,7 +96,7 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
         async def count() -> int:
             return int(await db.scalar(count_statement(model, condition)))
 
-        return connection(rows, page, count)
+        return connection(rows, page, count, info.context.trail)
 
     searching = search
     annotations: dict[str, Any] = {
@@ -147,6 +150,8 @@ def aggregate(type_: type) -> StrawberryField:
         group_by: Sequence[Any] | None = None,
         bucket: Any = None,
     ) -> Any:
+        principal = info.context.principal
+        check_arguments(principal, model, where=where, group_by=group_by, bucket=bucket)
         condition = compile_where(model, where)
         statement, grouped, labels = aggregate_statement(
             model, types, condition, group_by or (), bucket, selected_figures(info)

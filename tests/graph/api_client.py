@@ -17,15 +17,16 @@ test module, shared by every client of that database; the fixture closes them al
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import select, true
+from sqlalchemy import event, select, true
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
@@ -34,6 +35,7 @@ from graph.app import create_app
 from graph.auth import mint_token
 from models.core import Organization, OrganizationMember, User
 from models.database import session_factory
+from models.patient_portal import PortalAccount
 from settings import AuthSettings
 
 DEFAULT_ROLES = ("physician",)
@@ -58,6 +60,7 @@ class Client:
     organization_id: str | None = None
     roles: tuple[str, ...] = ()
     token: str | None = None
+    patient_id: str | None = None  # the portal patient a `patient` client is bound to
 
     @property
     def engine(self) -> AsyncEngine:
@@ -163,6 +166,19 @@ class Api:
             target, http, user_id, organization_id, tuple(roles) if user_id else (), token
         )
 
+    async def patient(
+        self, database: URL, org: int | None = None, *, roles: Sequence[str] = ("patient",)
+    ) -> Client:
+        """A portal patient of the `org`-th organization (default: the first one that has an
+        active portal account): the user whose e-mail is that of an active portal account
+        there (made a member of the organization, created if need be), signed in with `roles`.
+        `client.patient_id` is the account's patient (raw id)."""
+        app = await self._clinical_app(database)
+        engine: AsyncEngine = app.state.engine  # type: ignore[attr-defined]
+        user_id, organization_id, patient_id = await _portal_member(engine, org)
+        client = await self(database, org=organization_id, user=user_id, roles=roles)
+        return dataclasses.replace(client, patient_id=patient_id)
+
     async def _clinical_app(self, database: URL | None) -> ASGIApp:
         assert database is not None
         key = database.render_as_string(hide_password=False)
@@ -238,3 +254,75 @@ async def _new_member(engine: AsyncEngine) -> tuple[str, str]:
             )
         )
     return user_id, organization_id
+
+
+async def _portal_member(engine: AsyncEngine, org: int | None) -> tuple[str, str, str]:
+    """(user id, organization id, patient id) of an active portal account of the `org`-th
+    organization (or of any), whose e-mail is given to a user who is a member there."""
+    async with session_factory(engine)() as session, session.begin():
+        accounts = select(
+            PortalAccount.email, PortalAccount.patient_id, PortalAccount.organization_id
+        ).where(PortalAccount.status == "active", PortalAccount.deleted_at.is_(None))
+        if org is not None:
+            nth = select(Organization.id).order_by(Organization.id).offset(org).limit(1)
+            accounts = accounts.where(PortalAccount.organization_id == nth.scalar_subquery())
+        account = (
+            await session.execute(
+                accounts.order_by(PortalAccount.organization_id, PortalAccount.id).limit(1)
+            )
+        ).one_or_none()
+        if account is None:
+            raise LookupError(f"organization #{org} has no active portal account")
+        email, patient_id, organization_id = account
+        user_id = await session.scalar(select(User.id).where(User.email == email))
+        if user_id is None:
+            user_id = str(uuid.uuid4())
+            session.add(User(id=user_id, email=email, password_hash="x"))
+            await session.flush()
+        member = await session.scalar(
+            select(OrganizationMember.id).where(
+                OrganizationMember.user_id == user_id,
+                OrganizationMember.organization_id == organization_id,
+            )
+        )
+        if member is None:
+            session.add(
+                OrganizationMember(
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    role="member",
+                    joined_at=dt.datetime.now(dt.UTC),
+                )
+            )
+    return str(user_id), str(organization_id), str(patient_id)
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    parameters: Any
+
+    def __contains__(self, text: str) -> bool:  # `"dialyse_sessions" in statement`
+        return text in self.sql
+
+
+AUDIT_WRITE = "INSERT INTO audit_events"
+
+
+@contextlib.contextmanager
+def statements(client: Client, *, audit: bool = False) -> Iterator[list[Statement]]:
+    """The SQL statements (with their parameters) the client's app runs in the block; without
+    `audit`, not the request's audit write (graph/audit/trail.py), which every request that
+    reads patient data adds once, so that counts are those of the query itself."""
+    seen: list[Statement] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_args: Any) -> None:
+        if audit or not sql.lstrip().startswith(AUDIT_WRITE):
+            seen.append(Statement(sql, parameters))
+
+    target = client.engine.sync_engine
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)

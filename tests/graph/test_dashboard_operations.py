@@ -24,13 +24,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from api_client import Api, Client
+from api_client import Api, Client, Statement, statements
 from graphql import (
     GraphQLObjectType,
     TypeInfo,
@@ -40,7 +39,7 @@ from graphql import (
     parse,
     visit,
 )
-from sqlalchemy import event, func, select, true, union_all
+from sqlalchemy import func, select, true, union_all
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -207,28 +206,6 @@ async def client(api: Api, dataset: Dataset) -> Client:
 
 
 # --- statements ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Statement:
-    sql: str
-    parameters: Any
-
-
-@contextmanager
-def statements(client: Client) -> Iterator[list[Statement]]:
-    """The SQL statements (with their parameters) the client's app runs in the block."""
-    seen: list[Statement] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, *_args: Any) -> None:
-        seen.append(Statement(sql, parameters))
-
-    target = client.engine.sync_engine
-    event.listen(target, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(target, "before_cursor_execute", record)
 
 
 def listing(seen: list[Statement]) -> str:

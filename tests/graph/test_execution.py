@@ -80,16 +80,24 @@ def test_what_cannot_be_served_inline_goes_back_to_graphql_core() -> None:
     report; arguments always go to graphql-core."""
     from types import SimpleNamespace
 
+    from graph.auth import Principal
     from graph.execution import _step
 
+    physician = Principal("u", "o", ("physician",), "member")
     patient = schema._schema.type_map["Patient"]
-    first_name = _step(patient, _details("firstName"))
+    first_name = _step(patient, _details("firstName"), physician)
     assert first_name is not None
     assert first_name(SimpleNamespace(first_name="Ada")) == (True, "Ada")
     assert first_name(SimpleNamespace(first_name=None)) == (False, None)  # non-null: error
-    phone = _step(patient, _details("phone"))
+    # A column the analyst may not read is inline for a physician, graphql-core's (and so
+    # the permission check's) for an analyst.
+    analyst = Principal("u", "o", ("analyst",), "member")
+    assert _step(patient, _details("firstName"), analyst) is None
+    assert _step(patient, _details("firstName")) is None  # no principal: never inline
+    assert _step(patient, _details("gender"), analyst) is not None
+    phone = _step(patient, _details("phone"), physician)
     assert phone is not None and phone(SimpleNamespace(phone=None)) == (True, None)
-    birth = _step(patient, _details("dateOfBirth"))
+    birth = _step(patient, _details("dateOfBirth"), physician)
     assert birth is not None and birth(SimpleNamespace(date_of_birth="not a date"))[0] is False
     assert _step(patient, _details("dialysisSessions(first: 2) { nodes { id } }")) is None
     typename = _step(patient, _details("__typename"))
@@ -98,7 +106,7 @@ def test_what_cannot_be_served_inline_goes_back_to_graphql_core() -> None:
 
 def test_fields_with_a_resolver_or_a_permission_are_not_taken() -> None:
     patient = schema._schema.type_map["Patient"]
-    assert _reader(patient.fields["lastName"]) is not None  # a column
+    assert _reader(patient.fields["gender"]) is not None  # a column
     assert _reader(patient.fields["id"]) is not None  # a global ID of the row
     assert _reader(patient.fields["dialysisSessions"]) is None  # a relation, with arguments
     query = schema._schema.query_type

@@ -250,8 +250,9 @@ def test_the_contract_checks_cover_units_and_enums() -> None:
 
 @pytest.fixture(scope="module")
 async def member(api: Api, migrated_url: URL) -> Client:
-    """The member of a new organization (so its only user)."""
-    return await api(migrated_url)
+    """The admin of a new organization (so its only user; users and portal accounts are
+    admin's to read)."""
+    return await api(migrated_url, roles=["admin"])
 
 
 def _list_field(type_name: str) -> str:

@@ -1,19 +1,19 @@
 """Dataloaders keep the number of SQL statements independent of the number of rows: one per
 list relation per request (a per-parent page for every parent at once; to-one relations
-selected on its rows are joined into it), plus the root field and the principal check. And many root fields resolving at once never use the request's
-session from two tasks at the same time.
+selected on its rows are joined into it), plus the root field and the principal check. And
+many root fields resolving at once never use the request's session from two tasks at the same
+time.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from api_client import Api, Client
-from sqlalchemy import event, func, select
+from api_client import Api, Client, statements
+from sqlalchemy import func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -51,22 +51,6 @@ PATIENT_LISTS = (
 RELATIONS = len(PATIENT_LISTS)
 
 
-@contextmanager
-def statements(client: Client) -> Iterator[list[str]]:
-    """The SQL statements the client's app runs while the block is active."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    target = client.engine.sync_engine
-    event.listen(target, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(target, "before_cursor_execute", record)
-
-
 @pytest.fixture(scope="module")
 async def engine(
     dialect: str, make_migrated_database: Callable[[str], URL]
@@ -87,7 +71,7 @@ async def engine(
 @pytest.fixture(scope="module")
 async def client(api: Api, engine: AsyncEngine) -> Client:
     """A member of that organization; the statements of its app are the ones counted."""
-    client = await api(engine.url, org=0)
+    client = await api(engine.url, org=0, roles=["admin"])  # portal accounts: admin only
     await client.data("{ me { userId } }")  # warm up: connect, dialect initialization
     return client
 
@@ -108,7 +92,7 @@ async def test_statements_do_not_grow_with_the_number_of_patients(client: Client
         expected = 2 + _reached(patients)  # principal check + root + one per relation reached
         assert len(seen) == expected, (
             f"patients(first: {size}) ran {len(seen)} statements, expected {expected}:\n"
-            + "\n".join(statement[:160] for statement in seen)
+            + "\n".join(statement.sql[:160] for statement in seen)
         )
         counts[size] = len(seen)
     assert len(set(counts.values())) == 1, f"statements per size: {counts}"

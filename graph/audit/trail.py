@@ -1,0 +1,217 @@
+"""The PHI access audit: who read (or was refused) which patients' data, one batch per request.
+
+While a request runs, its tenant session carries a `Trail` (`session.info[TRAIL_KEY]`): every
+SELECT adds the types it reads (aggregates included) and every row loaded adds its patient. At
+the end the endpoint writes the trail in one INSERT of `audit_events` rows, one per patient
+touched (or one without a patient when only aggregates or patient-less rows were read): who
+(user, roles), the organization, the operation name, request id, client address and user
+agent, the outcome (`success`, `denied` when a field was FORBIDDEN, `error`), and the types in
+`entity_type`. Never the PHI itself: ids and type names only. A request that read no patient
+data (`me`, `calculate`, organizations, users) is not written. If the write fails, a request
+that read patient data is answered 503 with no data (fail closed).
+
+Reads of the audit log itself are recorded as reads of `AuditEvent` without fanning out to
+the patients its rows name (that would make every review of the log grow it by its size).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, QueryContext
+
+from graph.errors import ErrorCode
+from models.audit import AuditEvent
+from models.base import Base
+from models.healthcare import Patient
+from models.imaging_ai import ImagingReport
+from models.patient_scope import patient_criteria
+from models.population_health import QualityMeasurement
+from models.tenancy import TENANT_KEY, TenantSession
+
+TRAIL_KEY = "perfex_audit_trail"
+MAX_TYPES_TEXT = 500  # entity_type holds the sorted type names, cut to this length
+
+
+def phi_types() -> frozenset[type[Base]]:
+    """Types whose rows are patient data: every patient-scoped model (not the audit log
+    itself), image reports and quality measurements (which list patient ids)."""
+    scoped = set(patient_criteria()) - {AuditEvent}
+    return frozenset(scoped | {ImagingReport, QualityMeasurement})
+
+
+@dataclass
+class Trail:
+    """What one request read, collected by the session events below."""
+
+    types: set[str] = field(default_factory=set)
+    rows: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, id) -> patient
+    returned: set[tuple[str, str]] = field(default_factory=set)  # rows of returned pages
+    lookahead: set[tuple[str, str]] = field(default_factory=set)  # read, not returned
+    phi: bool = False  # a patient-data type was read (or asked for)
+    operation_name: str | None = None
+    action: str = "read"  # or `access_denied` (signed in, but refused at the door)
+    outcome: str = "success"  # `denied` (a FORBIDDEN), `error`
+
+    def saw_type(self, model: type[Base]) -> None:
+        self.types.add(model.__name__)
+        if model in _PHI:
+            self.phi = True
+
+    def saw_row(self, row: Any) -> None:
+        if isinstance(row, Patient):
+            self.rows[("Patient", row.id)] = row.id
+        elif not isinstance(row, AuditEvent):
+            patient = getattr(row, "patient_id", None)
+            if patient is not None:
+                self.rows[(type(row).__name__, row.id)] = patient
+
+    def paged(self, listed: Sequence[Any], lookahead: Any) -> None:
+        """A page was returned (`listed`) and one more row was read only to tell that another
+        page follows: that row and the to-one rows joined to it were not disclosed, and are
+        not audited unless returned elsewhere in the request."""
+        self.returned.update((type(row).__name__, row.id) for row in listed)
+        if lookahead is not None:
+            self.lookahead.add((type(lookahead).__name__, lookahead.id))
+            for related in vars(lookahead).values():
+                if isinstance(related, Base):
+                    self.lookahead.add((type(related).__name__, getattr(related, "id", "")))
+
+    @property
+    def patients(self) -> set[str]:
+        hidden = self.lookahead - self.returned
+        return {patient for key, patient in self.rows.items() if key not in hidden}
+
+
+_PHI = phi_types()
+
+
+def _trail_of(session: Any) -> Trail | None:
+    return session.info.get(TRAIL_KEY) if session is not None else None  # type: ignore[no-any-return]
+
+
+@event.listens_for(TenantSession, "do_orm_execute")
+def _types_read(state: ORMExecuteState) -> None:
+    trail = _trail_of(state.session)
+    if trail is not None and state.is_select:
+        for mapper in state.all_mappers:
+            trail.saw_type(mapper.class_)
+
+
+@event.listens_for(Base, "load", propagate=True)
+def _row_loaded(row: Any, context: QueryContext) -> None:
+    trail = _trail_of(context.session)
+    if trail is not None:
+        trail.saw_row(row)
+
+
+_NAMED_OPERATION = re.compile(
+    r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)", re.MULTILINE
+)
+
+
+def operation_name_of(document: str) -> str | None:
+    """The name of the document's first operation, when the request gave no operationName
+    (a document of several operations needs one, so the first is the one that ran)."""
+    found = _NAMED_OPERATION.search(document)
+    return found.group(1) if found else None
+
+
+def outcome_of(result: Any) -> str:
+    """`denied` when a field was FORBIDDEN, `error` for any other error, else `success`."""
+    codes = {(error.extensions or {}).get("code") for error in result.errors or ()}
+    if ErrorCode.FORBIDDEN in codes:
+        return "denied"
+    return "error" if codes else "success"
+
+
+@dataclass(frozen=True)
+class Who:
+    """The request's caller and where it came from."""
+
+    organization_id: str
+    user_id: str | None
+    roles: Sequence[str]
+    request_id: str
+    operation_name: str | None
+    ip_address: str | None
+    user_agent: str | None
+
+
+def audit_rows(trail: Trail, who: Who, outcome: str, action: str = "read") -> list[AuditEvent]:
+    """The rows of one request's trail (none when it read no patient data)."""
+    if not trail.phi and action == "read" and outcome != "denied":
+        return []  # nothing of a patient was read, and nothing was refused
+    now = dt.datetime.now(dt.UTC)
+    types = ",".join(sorted(trail.types))[:MAX_TYPES_TEXT] or "request"
+    metadata = {"roles": list(who.roles), "types": sorted(trail.types)}
+    patients: list[str | None] = [*sorted(trail.patients)] or [None]
+    return [
+        AuditEvent(
+            id=str(uuid.uuid4()),
+            organization_id=who.organization_id,
+            user_id=who.user_id,
+            patient_id=patient,
+            action=action,
+            entity_type=types,
+            operation_name=who.operation_name,
+            request_id=who.request_id,
+            ip_address=who.ip_address,
+            user_agent=(who.user_agent or "")[:500] or None,
+            outcome=outcome,
+            metadata_=metadata,
+            occurred_at=now,
+        )
+        for patient in patients
+    ]
+
+
+async def write_audit(
+    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[AuditEvent]
+) -> None:
+    """One transaction, one batched INSERT, in the organization's tenant session (so the
+    tenant checks and, on PostgreSQL, row-level security apply to the audit rows too)."""
+    if not rows:
+        return
+    try:
+        await _insert(sessions, organization_id, rows)
+    except IntegrityError:
+        # A patient id the database refuses to reference (a row of another organization or a
+        # deleted one, left by data older than the reference checks): record the event
+        # anyway, with the id in `metadata.patient` instead of the `patient_id` reference.
+        await _insert(sessions, organization_id, [_unreferenced(row) for row in rows])
+
+
+async def _insert(
+    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[AuditEvent]
+) -> None:
+    async with sessions(info={TENANT_KEY: organization_id}) as session, session.begin():
+        session.add_all(rows)
+
+
+def _unreferenced(row: AuditEvent) -> AuditEvent:
+    columns = {c.key: getattr(row, c.key) for c in AuditEvent.__mapper__.column_attrs}
+    metadata: dict[str, Any] = dict(row.metadata_ or {})  # type: ignore[arg-type]
+    columns["metadata_"] = {**metadata, "patient": row.patient_id}
+    columns |= {"id": str(uuid.uuid4()), "patient_id": None}
+    return AuditEvent(**columns)
+
+
+__all__ = [
+    "TRAIL_KEY",
+    "Trail",
+    "Who",
+    "audit_rows",
+    "operation_name_of",
+    "outcome_of",
+    "phi_types",
+    "write_audit",
+]
