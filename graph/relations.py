@@ -127,12 +127,14 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
 
     def prepare(info: Any, args: dict[str, Any]) -> tuple[Page, Any, str, tuple[str, ...]]:
         """The page, condition and loader key of these arguments, once per request: every
-        parent of a page asks with the same arguments, the very same dict (graph/execution.py
-        coerces them once per field node), so the dict's identity is the key."""
+        parent of a page asks through the same field node with the same arguments, so the
+        node is the key (the arguments are compared, not trusted: they come as a new dict
+        each call)."""
         context = info.context
-        memo_key = (loader_key, id(args))
+        node = info.field_nodes[0]
+        memo_key = (loader_key, id(node))
         found = context.memo.get(memo_key)
-        if found is None or found[0] is not args:
+        if found is None or found[0] is not node or found[1] != args:
             rule.check(context.principal)
             check_arguments(
                 context.principal, child, where=args.get("where"), order_by=args.get("orderBy")
@@ -151,8 +153,8 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
             where = args.get("where")
             condition = compile_where(child, where)
             joins = joined_relations(info.field_nodes, info.fragments, child)
-            found = context.memo[memo_key] = (args, page, condition, repr(where), joins)
-        return found[1:]  # type: ignore[no-any-return]
+            found = context.memo[memo_key] = (node, args, page, condition, repr(where), joins)
+        return found[2:]  # type: ignore[no-any-return]
 
     async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
         """The resolver graphql-core calls (graph/schema.py installs it): the arguments as

@@ -143,6 +143,16 @@ async def test_arguments_are_coerced_once_per_field_node(
         return real(field_def, node, *args)
 
     monkeypatch.setattr(graph.execution, "get_argument_values", counting)
+    import graph.relations
+
+    compiled: list[Any] = []
+    real_compile = graph.relations.compile_where
+
+    def compiling(model: Any, where: Any) -> Any:
+        compiled.append(where)
+        return real_compile(model, where)
+
+    monkeypatch.setattr(graph.relations, "compile_where", compiling)
     client = await api(seeded_url, org=0, roles=["physician"])
     data = await client.data(
         """query($n: Int!) { patients(first: 8) { nodes {
@@ -154,6 +164,7 @@ async def test_arguments_are_coerced_once_per_field_node(
     patients = data["patients"]["nodes"]
     assert len(patients) == 8
     assert sorted(calls) == ["dialysisSessions", "dialysisSessions", "patients"]
+    assert len(compiled) == 2  # the nested page of each alias is prepared once, not per row
     assert any(len(p["recent"]["nodes"]) == 2 for p in patients)
     assert all(len(p["older"]["nodes"]) <= 1 for p in patients)
     with_both = [p for p in patients if len(p["recent"]["nodes"]) == 2]
