@@ -20,6 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from graph.companions import AggregateTypes, aggregates_of, enum_of, target_of
 from graph.errors import BadUserInput
 from graph.ids import encode
+from graph.naming import camel
 from models.base import Base
 from models.types import kind_of
 
@@ -113,7 +114,7 @@ def aggregate_statement(
     columns.append(func.count().label("count"))
     labels: dict[str, tuple[str, str]] = {}
     sql: dict[str, Any] = {"avg": func.avg, "min": func.min, "max": func.max, "sum": func.sum}
-    camel_to_attr = {_camel(a): a for a in types.numeric}
+    camel_to_attr = {camel(a): a for a in types.numeric}
     for figure, names in figures.items():
         for name in dict.fromkeys(names):
             attribute = camel_to_attr.get(name)
@@ -182,11 +183,6 @@ def _key(model: type[Base], attribute: str, value: Any, enums: dict[str, Any]) -
     if enums.get(attribute) is not None:
         return enums[attribute](value)
     return value
-
-
-def _camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 __all__ = ["aggregate_statement", "aggregates_of", "groups", "selected_figures"]

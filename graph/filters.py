@@ -18,6 +18,8 @@ from typing import Any
 
 import strawberry
 
+from graph.naming import camel as to_camel
+
 MAX_DEPTH = 6
 MAX_CONDITIONS = 64
 MAX_LIST = 500
@@ -132,8 +134,3 @@ def where_input(type_name: str, columns: dict[str, tuple[Filterable, Any]]) -> t
         )
     description = f"Conditions on {type_name} rows. Filterable fields: {listed}."
     return strawberry.input(cls, name=name, description=description)
-
-
-def to_camel(snake: str) -> str:
-    head, *rest = snake.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
