@@ -15,8 +15,11 @@ Covered, besides the criteria:
 - SQL sent on the connection a tenant session checked out (`session.connection()`,
   `exec_driver_sql`) is refused unless it is an ORM SELECT that went through the criteria
   above, a statement of the session's own flush, or a SAVEPOINT.
-- Writes go through the unit of work only (the legacy `bulk_*` methods are refused): new
-  organization-scoped rows without an organization get the session's; a row whose
+- `append_rows(session, Model, rows)` is the one bulk path: a single INSERT of rows of an
+  organization-scoped model, each checked to be (or made) of the session's organization,
+  for append-only records written on every request (the audit log).
+- Otherwise writes go through the unit of work only (the legacy `bulk_*` methods are
+  refused): new organization-scoped rows without an organization get the session's; a row whose
   organization is or was another one is refused (checked per row after relationships are
   synchronized, so assigning `row.organization` counts too); `organizations`, `users` and
   `organization_members` are never created, changed or deleted through a tenant session.
@@ -47,7 +50,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, NoReturn
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -147,6 +150,8 @@ def organization_of(session: Session) -> str:
 @event.listens_for(TenantSession, "do_orm_execute")
 def _scope_to_organization(state: ORMExecuteState) -> None:
     org = organization_of(state.session)
+    if state.is_insert and state.execution_options.get(_APPEND_OPTION) is _VETTED:
+        return  # append_rows below checked every row's organization
     if not (state.is_select and state.is_orm_statement) or state.is_from_statement:
         if state.is_update or state.is_delete:
             raise TenantScopeError("bulk UPDATE/DELETE is not allowed through a tenant session")
@@ -247,6 +252,25 @@ def _refuse_raw_sql(
 
 
 # --- writes --------------------------------------------------------------------------------
+
+# Execution option of the one INSERT statement `append_rows` sends (private value, as above).
+_APPEND_OPTION = "perfex_tenant_append"
+
+
+async def append_rows(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (attribute -> value) of an organization-scoped model in one INSERT
+    statement, without an ORM object per row: for append-only records written in bulk on
+    every request (the audit log). Each row gets the session's organization; a row naming
+    another one is refused, as are the system-managed models."""
+    org = organization_of(session.sync_session)
+    if not issubclass(model, TenantMixin) or issubclass(model, _SYSTEM_MANAGED):
+        raise TenantScopeError(f"{model.__name__} rows cannot be appended through a tenant session")
+    for row in rows:
+        if row.setdefault(TENANT_KEY, org) != org:
+            raise TenantScopeError("a row of another organization cannot be appended")
+    if rows:
+        options = {_APPEND_OPTION: _VETTED, _VETTED_OPTION: _VETTED}
+        await session.execute(insert(model), rows, execution_options=options)
 
 
 @event.listens_for(TenantSession, "before_flush")

@@ -35,7 +35,7 @@ from models.healthcare import Patient
 from models.imaging_ai import ImagingReport
 from models.patient_scope import patient_criteria
 from models.population_health import QualityMeasurement
-from models.tenancy import TENANT_KEY, TenantSession
+from models.tenancy import TENANT_KEY, TenantSession, append_rows
 
 TRAIL_KEY = "perfex_audit_trail"
 MAX_TYPES_TEXT = 500  # entity_type holds the sorted type names, cut to this length
@@ -146,39 +146,39 @@ class Who:
     user_agent: str | None
 
 
-def audit_rows(trail: Trail, who: Who, outcome: str, action: str = "read") -> list[AuditEvent]:
+Row = dict[str, Any]  # an audit_events row, attribute -> value
+
+
+def audit_rows(trail: Trail, who: Who, outcome: str, action: str = "read") -> list[Row]:
     """The rows of one request's trail (none when it read no patient data)."""
     if not trail.phi and action == "read" and outcome != "denied":
         return []  # nothing of a patient was read, and nothing was refused
     now = dt.datetime.now(dt.UTC)
-    types = ",".join(sorted(trail.types))[:MAX_TYPES_TEXT] or "request"
-    metadata = {"roles": list(who.roles), "types": sorted(trail.types)}
+    shared: Row = {
+        "organization_id": who.organization_id,
+        "user_id": who.user_id,
+        "action": action,
+        "entity_type": ",".join(sorted(trail.types))[:MAX_TYPES_TEXT] or "request",
+        "operation_name": who.operation_name,
+        "request_id": who.request_id,
+        "ip_address": who.ip_address,
+        "user_agent": (who.user_agent or "")[:500] or None,
+        "outcome": outcome,
+        "metadata_": {"roles": list(who.roles), "types": sorted(trail.types)},
+        "occurred_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
     patients: list[str | None] = [*sorted(trail.patients)] or [None]
-    return [
-        AuditEvent(
-            id=str(uuid.uuid4()),
-            organization_id=who.organization_id,
-            user_id=who.user_id,
-            patient_id=patient,
-            action=action,
-            entity_type=types,
-            operation_name=who.operation_name,
-            request_id=who.request_id,
-            ip_address=who.ip_address,
-            user_agent=(who.user_agent or "")[:500] or None,
-            outcome=outcome,
-            metadata_=metadata,
-            occurred_at=now,
-        )
-        for patient in patients
-    ]
+    return [{**shared, "id": str(uuid.uuid4()), "patient_id": p} for p in patients]
 
 
 async def write_audit(
-    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[AuditEvent]
+    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[Row]
 ) -> None:
-    """One transaction, one batched INSERT, in the organization's tenant session (so the
-    tenant checks and, on PostgreSQL, row-level security apply to the audit rows too)."""
+    """One transaction, one batched INSERT (models.tenancy.append_rows: no ORM object per
+    row), in the organization's tenant session, so the tenant checks and, on PostgreSQL,
+    row-level security apply to the audit rows too."""
     if not rows:
         return
     try:
@@ -191,18 +191,15 @@ async def write_audit(
 
 
 async def _insert(
-    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[AuditEvent]
+    sessions: async_sessionmaker[AsyncSession], organization_id: str, rows: list[Row]
 ) -> None:
     async with sessions(info={TENANT_KEY: organization_id}) as session, session.begin():
-        session.add_all(rows)
+        await append_rows(session, AuditEvent, rows)
 
 
-def _unreferenced(row: AuditEvent) -> AuditEvent:
-    columns = {c.key: getattr(row, c.key) for c in AuditEvent.__mapper__.column_attrs}
-    metadata: dict[str, Any] = dict(row.metadata_ or {})  # type: ignore[arg-type]
-    columns["metadata_"] = {**metadata, "patient": row.patient_id}
-    columns |= {"id": str(uuid.uuid4()), "patient_id": None}
-    return AuditEvent(**columns)
+def _unreferenced(row: Row) -> Row:
+    metadata = {**row["metadata_"], "patient": row["patient_id"]}
+    return {**row, "id": str(uuid.uuid4()), "patient_id": None, "metadata_": metadata}
 
 
 __all__ = [

@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, insert, select, text, union_all, update
+from sqlalchemy import delete, event, insert, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, aliased
 
 from models.core import Organization, OrganizationMember, User
 from models.database import session_factory
 from models.healthcare import Patient
-from models.tenancy import TENANT_KEY, TenantScopeError, TenantSession, tenant_session_factory
+from models.tenancy import (
+    TENANT_KEY,
+    TenantScopeError,
+    TenantSession,
+    append_rows,
+    tenant_session_factory,
+)
 
 BIRTH = dt.date(1970, 1, 2)
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -513,3 +519,58 @@ async def test_system_managed_rows_are_not_written(
         with pytest.raises(TenantScopeError, match="not written by a tenant"):
             await session.commit()
     assert await _system_rows(engine) == before
+
+
+# --- append_rows: one INSERT for append-only rows ----------------------------------------------
+
+
+def _new_patient_rows(tag: str, organization_id: str | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"first_name": tag, "last_name": "X", "date_of_birth": BIRTH} for _ in range(3)
+    ]
+    if organization_id is not None:
+        rows[1]["organization_id"] = organization_id
+    return rows
+
+
+async def test_appended_rows_get_the_sessions_organization_in_one_insert(
+    engine: AsyncEngine, world: World
+) -> None:
+    tag = _tag()
+    inserts: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        if sql.lstrip().upper().startswith("INSERT"):
+            inserts.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with _tenant_session(engine, world.a.organization_id) as session:
+            await append_rows(session, Patient, _new_patient_rows(tag, world.a.organization_id))
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(inserts) == 1
+    assert [org for _, org in await _patients_named(engine, tag)] == [world.a.organization_id] * 3
+
+
+async def test_appending_a_row_of_another_organization_is_refused(
+    engine: AsyncEngine, world: World
+) -> None:
+    tag = _tag()
+    async with _tenant_session(engine, world.a.organization_id) as session:
+        with pytest.raises(TenantScopeError, match="another organization"):
+            await append_rows(session, Patient, _new_patient_rows(tag, world.b.organization_id))
+        await session.commit()
+    assert await _patients_named(engine, tag) == []
+
+
+async def test_system_managed_rows_cannot_be_appended_nor_inserts_sent_otherwise(
+    engine: AsyncEngine, world: World
+) -> None:
+    async with _tenant_session(engine, world.a.organization_id) as session:
+        member = {"user_id": world.outsider_id, "joined_at": NOW, "role": "member"}
+        with pytest.raises(TenantScopeError, match="cannot be appended"):
+            await append_rows(session, OrganizationMember, [member])
+        with pytest.raises(TenantScopeError):  # the same INSERT without append_rows
+            await session.execute(insert(Patient), _new_patient_rows(_tag()))
