@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, func, select, true, values
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, load_only
 
 from graph.companions import python_type
 from graph.connections import Page
@@ -53,6 +53,7 @@ def per_parent_statement(
     *,
     lateral: bool = False,
     joins: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
 ) -> Select[Any]:
     """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent,
     each with its `position` (1, 2, ...) in the parent's page, in no particular row order.
@@ -61,7 +62,8 @@ def per_parent_statement(
     in a LATERAL subquery, so only the rows of the page are read. Otherwise (SQLite, which has
     no LATERAL) a window numbers each parent's rows over the `(organization_id, <parent>,
     <order>)` serving index. `joins` are to-one relationships of the rows loaded in the same
-    statement (LEFT OUTER JOIN, tenant criteria included)."""
+    statement (LEFT OUTER JOIN, tenant criteria included); `columns`, when given, the only
+    attributes of the rows loaded (the others stay unloaded)."""
     fk = getattr(model, foreign_key)
     ordering = order_by(model, page.order, backwards=page.backwards)
     position = (
@@ -87,6 +89,8 @@ def per_parent_statement(
         statement = select(row, ranked.c.position).where(ranked.c.position <= page.size + 1)
     if joins:
         statement = statement.options(*(joinedload(getattr(row, key)) for key in joins))
+    if columns is not None:
+        statement = statement.options(load_only(*(getattr(row, key) for key in columns)))
     return statement
 
 

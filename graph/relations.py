@@ -19,7 +19,7 @@ from graph.aggregates import MAX_GROUPS, aggregate_statement, groups, selected_f
 from graph.companions import aggregates_of, order_of, where_of
 from graph.conditions import as_graphql, compile_where
 from graph.connections import After, Before, Connection, First, Last, Page, connection, page_of
-from graph.lookahead import _MISSING, joined_relations, loaded
+from graph.lookahead import _MISSING, joined_relations, loaded, needed_columns
 from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
@@ -116,16 +116,24 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
     return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
 
 
+def always_loaded(model: type[Base], foreign_key: str, order: Sequence[Sort]) -> list[str]:
+    """What the server reads of every row of a page: its id, its parent's key, the order
+    (cursors) and the patient it belongs to (the audit trail)."""
+    keys = ["id", foreign_key, *(sort.attribute for sort in order)]
+    return keys + (["patient_id"] if hasattr(model, "patient_id") else [])
+
+
 def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
     """A one-to-many seen from the parent: a connection, paged per parent."""
     child: type[Base] = relation.mapper.class_
     loader_key = (child, str(relation.back_populates))
     (column,) = relation.remote_side
     parent_name = relation.parent.class_.__name__
+    foreign_key = child.__mapper__.get_property_by_column(column).key
 
     rule = read_rule(child)
 
-    def prepare(info: Any, args: dict[str, Any]) -> tuple[Page, Any, str, tuple[str, ...]]:
+    def prepare(info: Any, args: dict[str, Any]) -> tuple[Any, ...]:
         """The page, condition and loader key of these arguments, once per request: every
         parent of a page asks through the same field node with the same arguments, so the
         node is the key (the arguments are compared, not trusted: they come as a new dict
@@ -153,15 +161,19 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
             where = args.get("where")
             condition = compile_where(child, where)
             joins = joined_relations(info.field_nodes, info.fragments, child)
-            found = context.memo[memo_key] = (node, args, page, condition, repr(where), joins)
+            columns = needed_columns(
+                info.field_nodes, info.fragments, child, always_loaded(child, foreign_key, sorts)
+            )
+            found = (node, args, page, condition, repr(where), joins, columns)
+            context.memo[memo_key] = found
         return found[2:]  # type: ignore[no-any-return]
 
     async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
         """The resolver graphql-core calls (graph/schema.py installs it): the arguments as
         GraphQL coerced them, without Strawberry's per-parent conversion of input objects."""
-        page, condition, where_key, joins = prepare(info, args)
+        page, condition, where_key, joins, columns = prepare(info, args)
         loaders = info.context.loaders
-        loader = loaders.by_relation(loader_key, page, condition, where_key, joins)
+        loader = loaders.by_relation(loader_key, page, condition, where_key, joins, columns)
         rows = await loader.load(root.id)
 
         async def count() -> int:

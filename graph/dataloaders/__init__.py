@@ -45,14 +45,16 @@ class Loaders:
         condition: Any,
         where_key: str,
         joins: tuple[str, ...] = (),
+        columns: tuple[str, ...] | None = None,
     ) -> ByRelationLoader:
         """The loader of one page shape of a relation: the key holds every argument (and the
-        to-one relations joined), so two differently paged uses of a relation in one query
-        never share rows."""
-        key = ("rows", relation, page.key, where_key, joins)
+        to-one relations joined, the columns loaded), so two differently paged or selected
+        uses of a relation in one query never share rows."""
+        key = ("rows", relation, page.key, where_key, joins, columns)
         loader = self._made.get(key)
         if loader is None:
-            loader = self._made[key] = BY_RELATION[relation](self._db, page, condition, joins)
+            made = BY_RELATION[relation](self._db, page, condition, joins, columns)
+            loader = self._made[key] = made
         return loader  # type: ignore[no-any-return]
 
     def row_counts(

@@ -82,13 +82,19 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         BY_RELATION[key] = cls
 
     def __init__(
-        self, db: RequestDatabase, page: Page, condition: Any, joins: Sequence[str] = ()
+        self,
+        db: RequestDatabase,
+        page: Page,
+        condition: Any,
+        joins: Sequence[str] = (),
+        columns: Sequence[str] | None = None,
     ) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
         self.page = page
         self.condition = condition
         self.joins = joins  # to-one relationships of the rows, loaded by the same statement
+        self.columns = columns  # the attributes to load (None: all)
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Base]]:
         statement = per_parent_statement(
@@ -99,6 +105,7 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
             self.condition,
             lateral=self.db.dialect == "postgresql",
             joins=self.joins,
+            columns=self.columns,
         )
         grouped: dict[str, list[tuple[int, Base]]] = defaultdict(list)
         for item, position in await self.db.rows(statement):

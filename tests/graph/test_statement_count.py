@@ -246,3 +246,49 @@ def _single(query: str, alias: str) -> str:
             if depth == 0:
                 break
     return "{ " + body[start : end + 1] + " }"
+
+
+async def test_nested_pages_load_only_the_columns_they_serve(client: Client) -> None:
+    """A page of labs that serves two fields does not load (nor decode) `all_results`; a
+    computed field, which may read any column, loads the whole row. Both answer alike."""
+
+    def lab_statement(seen: list[Any]) -> str:
+        """The columns the statement of the labs returns (its outer SELECT list)."""
+        (sql,) = [s.sql for s in seen if "dialyse_labs" in s.sql]
+        return sql.split("FROM", 1)[0]
+
+    narrow = "{ patients(first: 20) { nodes { dialysisLabs(first: 3) { nodes { id labDate } } } } }"
+    with statements(client) as seen:
+        few = await client.data(narrow)
+    sql = lab_statement(seen)
+    assert "lab_date" in sql and "all_results" not in sql and "hemoglobin" not in sql
+    wide = (
+        "{ patients(first: 20) { nodes { dialysisLabs(first: 3) {"
+        " nodes { id labDate egfrCkdEpi2021 { value } } } } } }"
+    )
+    with statements(client) as seen:
+        every = await client.data(wide)
+    assert "all_results" in lab_statement(seen)
+    for patient_few, patient_every in zip(
+        few["patients"]["nodes"], every["patients"]["nodes"], strict=True
+    ):
+        labs = patient_every["dialysisLabs"]["nodes"]
+        assert patient_few["dialysisLabs"]["nodes"] == [
+            {"id": lab["id"], "labDate": lab["labDate"]} for lab in labs
+        ]
+    assert any(p["dialysisLabs"]["nodes"] for p in few["patients"]["nodes"])
+
+
+async def test_a_row_loaded_narrow_then_whole_serves_every_field(client: Client) -> None:
+    """The same session, first in a nested page that loads two columns, then in a root list
+    that reads more: the session's identity is shared, and the second read fills it in."""
+    data = await client.data(
+        "{ patients(first: 30) { nodes { dialysisSessions(first: 2) { nodes { id ktv } } } }"
+        " dialysisSessions(first: 200) { nodes { id ktv preWeight notes status } } }"
+    )
+    whole = {s["id"]: s for s in data["dialysisSessions"]["nodes"]}
+    nested = [s for p in data["patients"]["nodes"] for s in p["dialysisSessions"]["nodes"]]
+    shared = [s for s in nested if s["id"] in whole]
+    assert shared, "the test needs sessions in both lists"
+    for session in shared:
+        assert session["ktv"] == whole[session["id"]]["ktv"]
