@@ -210,6 +210,31 @@ def with_rule(description: str | None, rule: Roles | None) -> dict[str, Any]:
     return {"description": text, "extensions": [rule.extension()]}
 
 
+# --- writes (mutations) --------------------------------------------------------------------
+# Staff write the clinical records of their organization; an analyst writes nothing; a portal
+# patient writes only its own messages and appointment requests (the mutation checks "own").
+
+MODULE_WRITERS: dict[str, tuple[str, ...]] = {
+    module: _STAFF for module in MODULE_READERS if module not in ("core", "audit")
+}
+TYPE_WRITERS: dict[str, tuple[str, ...]] = {  # exceptions to the module's writers
+    "PortalMessage": (*_STAFF, PATIENT),
+    "PortalAppointmentRequest": (*_STAFF, PATIENT),
+    "PortalAccount": (ADMIN,),
+}
+
+
+def write_rule(model: type[Base]) -> Roles:
+    """Who may create, change or archive rows of `model` (nobody: ValueError, so a mutation
+    of a read-only type cannot be declared)."""
+    name = model.__name__
+    module = model.__table__.info["module"]  # type: ignore[attr-defined]
+    writers = TYPE_WRITERS.get(name) or MODULE_WRITERS.get(module)
+    if not writers:
+        raise ValueError(f"{name} rows are not written through the API")
+    return Roles(*writers)
+
+
 __all__ = [
     "ADMIN",
     "ANALYST",
@@ -222,4 +247,5 @@ __all__ = [
     "derived_rule",
     "read_rule",
     "with_rule",
+    "write_rule",
 ]

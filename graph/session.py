@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -82,6 +82,7 @@ class RequestDatabase:
         self._organization_id = organization_id
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        self._writing = asyncio.Lock()  # one write transaction at a time
         self._closed = False
         self._holder: asyncio.Task[Any] | None = None  # the task running a statement
         self._driver: Any = None  # SQLite: the aiosqlite connection, to interrupt
@@ -137,6 +138,38 @@ class RequestDatabase:
             return await session.scalar(statement)
 
         return await self._run(run)
+
+    # --- writes (mutations): one transaction at a time, through the same statement runner ---
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """`async with db.transaction(): ...`: everything added or flushed inside is committed
+        together when the block ends, or rolled back when it raises (all or nothing). Reads of
+        the request made before are in the same session; their transaction is simply ended
+        with this one. Statements still run through `_run`, so cancelling the request stops
+        them, and `close()` rolls back whatever a cancelled block left open."""
+        async with self._writing:
+            self._open()
+            try:
+                yield
+                await self.flush()
+                await self._run(_commit)
+            except asyncio.CancelledError:
+                raise  # close() rolls back; nothing may run on a cancelled task
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self._run(_rollback)
+                raise
+            finally:
+                self._driver = None  # the connection went back to the pool with the transaction
+
+    def add(self, row: Any) -> None:
+        """Stage a new row for the open transaction (written by the next flush)."""
+        self._open().add(row)
+
+    async def flush(self) -> None:
+        """Send the staged changes now (inside `transaction()`), e.g. to take row locks."""
+        await self._run(_flush)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:
@@ -196,3 +229,15 @@ class RequestDatabase:
             if session is not None:
                 with contextlib.suppress(Exception):
                     await session.invalidate()
+
+
+async def _flush(session: AsyncSession) -> None:
+    await session.flush()
+
+
+async def _commit(session: AsyncSession) -> None:
+    await session.commit()
+
+
+async def _rollback(session: AsyncSession) -> None:
+    await session.rollback()
