@@ -326,3 +326,22 @@ def statements(client: Client, *, audit: bool = False) -> Iterator[list[Statemen
         yield seen
     finally:
         event.remove(target, "before_cursor_execute", record)
+
+
+def post_scope(headers: Sequence[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The ASGI scope of `POST /graphql` with these headers, for tests that drive the app's
+    `receive`/`send` themselves (a body in chunks, a client that goes away)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": list(headers),
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }

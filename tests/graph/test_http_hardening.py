@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from api_client import Api, Client
+from api_client import Api, Client, post_scope
 from sqlalchemy.engine import URL
 from starlette.types import ASGIApp, Message
 
@@ -134,20 +134,7 @@ async def exchange(app: ASGIApp, headers: dict[str, str], chunks: Iterable[bytes
     async def send(message: Message) -> None:
         result.messages.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    scope = post_scope([(k.lower().encode(), v.encode()) for k, v in headers.items()])
     await app(scope, receive, send)
     return result
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import pytest
-from api_client import Api, Client
+from api_client import Api, Client, post_scope
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -214,24 +214,13 @@ async def _call(app: ASGIApp, token: str, query: str, gone: asyncio.Event) -> li
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
+    scope = post_scope(
+        [
             (b"authorization", f"Bearer {token}".encode()),
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
-        ],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+        ]
+    )
     await app(scope, receive, send)
     return sent
 
