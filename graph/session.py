@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graph.errors import ApiError, ErrorCode
 from models.patient_scope import PATIENT_KEY
-from models.tenancy import TENANT_KEY
+from models.tenancy import TENANT_KEY, append_rows
 
 logger = logging.getLogger("perfex_graph.session")
 
@@ -170,6 +170,16 @@ class RequestDatabase:
     async def flush(self) -> None:
         """Send the staged changes now (inside `transaction()`), e.g. to take row locks."""
         await self._run(_flush)
+
+    async def append(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        """Insert many rows (attribute -> value, every row the same keys; None is NULL) in ONE
+        statement inside `transaction()`, without an ORM object per row (models/tenancy.py
+        `append_rows`): bulk writes such as a device's readings."""
+
+        async def run(session: AsyncSession) -> None:
+            await append_rows(session, model, rows, render_nulls=True)
+
+        await self._run(run)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

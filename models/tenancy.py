@@ -257,11 +257,19 @@ def _refuse_raw_sql(
 _APPEND_OPTION = "perfex_tenant_append"
 
 
-async def append_rows(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
+async def append_rows(
+    session: AsyncSession,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    *,
+    render_nulls: bool = False,
+) -> None:
     """Insert `rows` (attribute -> value) of an organization-scoped model in one INSERT
     statement, without an ORM object per row: for append-only records written in bulk on
     every request (the audit log). Each row gets the session's organization; a row naming
-    another one is refused, as are the system-managed models."""
+    another one is refused, as are the system-managed models. With `render_nulls`, a None
+    value is sent as NULL rather than left out, so rows whose None values differ still make
+    ONE statement (the ORM groups rows by the keys they send)."""
     org = organization_of(session.sync_session)
     if not issubclass(model, TenantMixin) or issubclass(model, _SYSTEM_MANAGED):
         raise TenantScopeError(f"{model.__name__} rows cannot be appended through a tenant session")
@@ -269,7 +277,9 @@ async def append_rows(session: AsyncSession, model: type[Any], rows: list[dict[s
         if row.setdefault(TENANT_KEY, org) != org:
             raise TenantScopeError("a row of another organization cannot be appended")
     if rows:
-        options = {_APPEND_OPTION: _VETTED, _VETTED_OPTION: _VETTED}
+        options: dict[str, Any] = {_APPEND_OPTION: _VETTED, _VETTED_OPTION: _VETTED}
+        if render_nulls:
+            options["render_nulls"] = True
         await session.execute(insert(model), rows, execution_options=options)
 
 
