@@ -35,7 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from graph.audit.changes import change_event, denied_event, snapshot
 from graph.ids import InvalidId, decode_as
 from graph.naming import camel
-from graph.permissions import DENIED, write_rule
+from graph.permissions import DENIED, Roles, write_rule
 from graph.session import RequestDatabase
 from models.base import Base
 from models.references import is_tenant_reference_violation
@@ -218,10 +218,14 @@ async def run_mutation(
     model: type[Base],
     action: str,
     work: Callable[[Write], Awaitable[RowT]],
+    *,
+    rule: Roles | None = None,
 ) -> tuple[RowT | None, list[MutationError]]:
-    """Run one mutation (module docstring): (the written row, []) or (None, errors)."""
+    """Run one mutation (module docstring): (the written row, []) or (None, errors). `rule`
+    replaces the model's write rule for an action fewer roles may take (permissions.py
+    `action_rule`)."""
     context = info.context
-    if not write_rule(model).allows(context.principal):
+    if not (rule or write_rule(model)).allows(context.principal):
         await _record_denied(context, action, model)
         return None, [MutationError(field=None, code=MutationErrorCode.FORBIDDEN, message=DENIED)]
     try:

@@ -224,6 +224,15 @@ TYPE_WRITERS: dict[str, tuple[str, ...]] = {  # exceptions to the module's write
 }
 
 
+# Actions fewer roles may take than write the type (model name, action): a nurse may act on a
+# decision-support recommendation, but only a physician (or admin) may overrule it; a patient
+# may request an appointment, but only staff confirm one.
+ACTION_WRITERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("CdssRecommendation", "dismiss"): (ADMIN, PHYSICIAN),
+    ("PortalAppointmentRequest", "confirm"): _STAFF,  # a patient requests, staff confirm
+}
+
+
 def write_rule(model: type[Base]) -> Roles:
     """Who may create, change or archive rows of `model` (nobody: ValueError, so a mutation
     of a read-only type cannot be declared)."""
@@ -235,6 +244,13 @@ def write_rule(model: type[Base]) -> Roles:
     return Roles(*writers)
 
 
+def action_rule(model: type[Base], action: str) -> Roles:
+    """Who may take `action` (e.g. `dismiss`) on rows of `model`: its exception in
+    ACTION_WRITERS, or else whoever writes the type."""
+    writers = ACTION_WRITERS.get((model.__name__, action))
+    return Roles(*writers) if writers else write_rule(model)
+
+
 __all__ = [
     "ADMIN",
     "ANALYST",
@@ -242,6 +258,7 @@ __all__ = [
     "PATIENT",
     "PHYSICIAN",
     "Roles",
+    "action_rule",
     "check_arguments",
     "column_rule",
     "derived_rule",
