@@ -11,7 +11,9 @@ new alerts (`RequestDatabase.append`); the batch's audit event.
 Why the lock: `rpm_readings` has no unique index on (device_id, timestamp, reading_type), so two
 retries of one batch running at once could both find "nothing stored yet" and both insert.
 Locking the device row serializes a device's batches: the second one waits, then sees the
-first one's readings as duplicates.
+first one's readings as duplicates. A batch that opens alerts also locks the patient (on
+PostgreSQL; SQLite's write lock is the database's), so two devices of one patient never open
+the same rule's alert twice.
 
 A reading is out of range when its primary value is below the bound `low` or above `high`
 (a value equal to a bound is in range). The bounds of a reading type are the programme's
@@ -45,6 +47,7 @@ from graph.mutations import (
 from graph.naming import camel
 from graph.rpm.inputs import MAX_READINGS
 from models.base import new_id
+from models.healthcare import Patient
 from models.rpm import RpmAlert, RpmDevice, RpmEnrollment, RpmProgram, RpmReading
 from models.types import utcnow
 
@@ -235,6 +238,10 @@ async def _alerts(
     breaching = [row for row in rows if row["is_out_of_range"]]
     if not breaching:
         return []
+    if write.db.dialect == "postgresql":
+        # Two devices of one patient must not both open the rule's alert: their batches lock
+        # the patient (SQLite's write lock, taken with the device, is the whole database's).
+        await write.get(Patient, device.patient_id, "patientId", lock=True)
     statement: Any = select(RpmAlert.reading_type, RpmAlert.threshold_direction).where(
         RpmAlert.patient_id == device.patient_id,
         RpmAlert.alert_type == "threshold_exceeded",

@@ -368,6 +368,34 @@ async def test_a_batch_sent_twice_at_once_is_stored_once(
     assert await count(first, RpmReading) == 200
 
 
+async def test_two_devices_of_one_patient_open_one_alert_per_rule(
+    api: Api, migrated_url: URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both devices' batches breach the same rule at once (a barrier of two): the patient's
+    lock lets only the first open the alert; the second finds it open."""
+    first = await api(migrated_url, roles=["nurse"])
+    second = await colleague(api, migrated_url, first, "nurse")
+    patient, device = await _monitored(first, serial="SN-A")
+    other = await _registered(first, patient, "SN-B")
+    assigned = await run(first, ASSIGN, id=other, patientId=patient)
+    assert assigned["errors"] == []
+    barrier = asyncio.Barrier(2)
+    original = graph.rpm.mutations.ingest
+
+    async def together(*args: Any) -> Any:
+        await barrier.wait()
+        return await original(*args)
+
+    monkeypatch.setattr(graph.rpm.mutations, "ingest", together)
+    results = await asyncio.gather(
+        _ingest(first, device, _batch(3, value=160.0)),
+        _ingest(second, other, _batch(3, value=170.0)),
+    )
+    assert [r["errors"] for r in results] == [[], []]
+    assert sorted(r["alertsOpened"] for r in results) == [0, 1]
+    assert await count(first, RpmAlert, patient_id=decode_as(patient, "Patient")) == 1
+
+
 # --- faults: connections killed while devices ingest ---------------------------------------------
 
 CLIENTS, BATCHES, BATCH = 8, 4, 100
