@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
@@ -99,12 +99,14 @@ class DialysisSession(SoftDeletableRecord):
         Index("idx_dialyse_sessions_slot", "slot_id"),
         # Serving index (not in the spec): an organization's sessions by date (aggregates).
         Index("api_dialyse_sessions_org_session_date", "organization_id", "session_date"),
-        # Serving index: a page of sessions per patient (nested lists), tenant first.
+        # Serving index: a page of sessions per patient (nested lists), tenant first, in the
+        # list's order to the last key (newest first, then id): no sort per page.
         Index(
             "api_dialyse_sessions_org_patient_session_date",
             "organization_id",
             "patient_id",
-            "session_date",
+            text("session_date DESC"),
+            "id",
         ),
         {
             "info": {"module": "dialyse", "tier": 1, "patient_centric": True},
@@ -267,7 +269,13 @@ class DialysisLab(SoftDeletableRecord):
         Index("idx_dialyse_labs_patient_lab_date", "patient_id", "lab_date"),
         Index("idx_dialyse_labs_lab_date", "lab_date"),
         # Serving index (not in the spec): a page of labs per patient (nested lists).
-        Index("api_dialyse_labs_org_patient_lab_date", "organization_id", "patient_id", "lab_date"),
+        Index(
+            "api_dialyse_labs_org_patient_lab_date",
+            "organization_id",
+            "patient_id",
+            text("lab_date DESC"),
+            "id",
+        ),
         {
             "info": {"module": "dialyse", "tier": 1, "patient_centric": True},
         },

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlalchemy.orm import Mapped, backref, relationship
 
 from models import columns as c
@@ -133,7 +133,11 @@ class RpmReading(SoftDeletableRecord):
         Index("api_rpm_readings_org_timestamp", "organization_id", "timestamp"),
         # Serving index: a page of readings per patient (nested lists), tenant first.
         Index(
-            "api_rpm_readings_org_patient_timestamp", "organization_id", "patient_id", "timestamp"
+            "api_rpm_readings_org_patient_timestamp",
+            "organization_id",
+            "patient_id",
+            text('"timestamp" DESC'),
+            "id",
         ),
         {
             "info": {"module": "rpm", "tier": 1, "patient_centric": True},

@@ -407,6 +407,26 @@ async def test_dashboard_plans_use_indexes(client: Client, dataset: Dataset) -> 
     assert not problems, "full scans of guarded tables:\n\n" + "\n\n".join(problems)
 
 
+async def test_the_rosters_nested_pages_are_read_without_a_sort(
+    client: Client, dataset: Dataset
+) -> None:
+    """SQLite: each patient's sessions and labs come from an index in the page's whole order
+    (`<date> DESC, id`), so the per-parent statements of Q1 need no temporary B-tree."""
+    if client.engine.dialect.name != "sqlite":
+        pytest.skip("`USE TEMP B-TREE` is SQLite's plan wording; PostgreSQL pages by LATERAL")
+    document, variables = operations(dataset)["Q1 Roster"]
+    _data, seen = await run(client, document, variables)
+    pages = [s for s in seen if "ranked" in s.sql]
+    assert len(pages) == 2, listing(seen)  # sessions (with their machine) and labs
+    async with client.engine.connect() as conn:
+        for page in pages:
+            plan = await conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + page.sql, tuple(page.parameters or ())
+            )
+            lines = [str(row.detail) for row in plan]
+            assert not [line for line in lines if "TEMP B-TREE" in line], lines
+
+
 async def test_the_plan_check_sees_a_full_scan(client: Client) -> None:
     """Guards the test above: a filter no index serves is reported."""
     sql = "SELECT id FROM dialyse_labs AS labs WHERE hemoglobin > 11 ORDER BY potassium"
