@@ -39,9 +39,11 @@ def column_input(
     ranges: dict[str, Range] | None = None,
     notes: dict[str, str] | None = None,
     lead: dict[str, tuple[Any, str]] | None = None,
+    trail: dict[str, tuple[Any, str]] | None = None,
 ) -> type:
     """An input type `name`: `lead` fields first (python name -> (type, description), always
-    required, e.g. the `id` of the row to change), then `columns` (required ones non-null)."""
+    required, e.g. the `id` of the row to change), then `columns` (required ones non-null),
+    then `trail` fields (optional, null by default, e.g. the version the client read)."""
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__annotations__": annotations, "__doc__": description}
     for key, (type_, text) in (lead or {}).items():
@@ -70,6 +72,9 @@ def column_input(
             namespace[key] = strawberry.field(
                 name=camel(column_name), description=text or None, default=strawberry.UNSET
             )
+    for key, (type_, text) in (trail or {}).items():
+        annotations[key] = type_ | None
+        namespace[key] = strawberry.field(description=text, default=None)
     return strawberry.input(type(name, (), namespace), name=name, description=description)
 
 

@@ -156,6 +156,9 @@ class Write:
 
     info: strawberry.Info
     action: str
+    # updated_at of each row locked by `get`, as it was before this transaction touched it:
+    # the version a client's optimistic check compares with.
+    versions: dict[str, Any] = field(default_factory=dict)
 
     @property
     def db(self) -> RequestDatabase:
@@ -171,7 +174,8 @@ class Write:
         """The row of the caller's organization (NOT_FOUND otherwise). With `lock`, no other
         transaction can change it until this one ends, and the values are the latest
         committed: PostgreSQL `SELECT ... FOR UPDATE`; on SQLite a first write to the row
-        takes the database's write lock, then the row is read again."""
+        takes the database's write lock, then the row is read again. `versions[row_id]` keeps
+        its `updated_at` as locked: the version an optimistic check compares with."""
         statement = (
             select(model)
             .where(model.id == row_id)  # type: ignore[attr-defined]
@@ -184,12 +188,15 @@ class Write:
             raise refuse(MutationErrorCode.NOT_FOUND, field_name, f"No such {model.__name__}.")
         row: RowT = found[0]
         if lock and self.db.dialect == "sqlite":
-            # A write that surely changes the row (an equal value would not be sent).
-            previous: dt.datetime = row.updated_at  # type: ignore[attr-defined]
-            row.updated_at = max(utcnow(), previous + dt.timedelta(seconds=1))  # type: ignore[attr-defined]
+            # `UPDATE ... SET updated_at = updated_at`: a write that changes nothing but takes
+            # the database's write lock (the ORM sends an SQL expression even when the value
+            # would be equal); then the row is read again, as last committed.
+            row.updated_at = type(row).updated_at  # type: ignore[attr-defined]
             await self.db.flush()
             found = await self.db.all(statement)
             row = found[0]
+        if lock:
+            self.versions[row_id] = getattr(row, "updated_at", None)
         return row
 
     def add(self, row: Base) -> None:

@@ -81,6 +81,14 @@ PatientUpdateInput = column_input(
     COLUMNS,
     notes=NOTES,
     lead={"id": (strawberry.ID, "Global ID of the patient to change.")},
+    trail={
+        "expected_updated_at": (
+            dt.datetime,
+            "Optimistic concurrency: the patient's `updatedAt` as you read it. If the patient "
+            "was changed since, nothing is written and the error is CONFLICT (read it again). "
+            "Without it, the last write wins.",
+        )
+    },
     description="Fields to change; a field left out keeps its value, null clears it.",
 )
 
@@ -175,11 +183,20 @@ class HealthcareMutation:
             _check(checks, values, creating=False)
             patient_id = reference("id", input.id, "Patient")  # type: ignore[attr-defined]
             row = await write.get(healthcare.Patient, patient_id, "id", lock=True)
+            version = write.versions[row.id]  # updated_at before this transaction's lock
+            expected = input.expected_updated_at  # type: ignore[attr-defined]
+            if expected is not None and not _same_instant(expected, version):
+                raise refuse(
+                    MutationErrorCode.CONFLICT,
+                    "expectedUpdatedAt",
+                    "The patient was changed since you read it; read it again.",
+                )
             if "medical_record_number" in values:
                 await _unique_number(write, values["medical_record_number"], row.id)
             before = snapshot_of(row)
             for key, value in values.items():
                 setattr(row, key, value)
+            row.updated_at = _next_version(version, whole_seconds=write.db.dialect == "sqlite")
             await write.audit(row, before)
             return row
 
@@ -207,3 +224,22 @@ class HealthcareMutation:
 
         row, errors = await run_mutation(info, healthcare.Patient, "delete", work)
         return PatientArchivePayload(patient=row, errors=errors)  # type: ignore[arg-type]
+
+
+def _same_instant(given: dt.datetime, stored: dt.datetime | None) -> bool:
+    """The stored `updated_at` is the version the client read (SQLite keeps whole seconds)."""
+    if stored is None or given.tzinfo is None:
+        return False
+    return abs((given - stored).total_seconds()) < 1e-6 or (
+        given.replace(microsecond=0) == stored and stored.microsecond == 0
+    )
+
+
+def _next_version(previous: dt.datetime | None, *, whole_seconds: bool) -> dt.datetime:
+    """Now, but always later than the previous `updated_at` (by a second where instants are
+    stored in whole seconds, SQLite), so that it serves as the row's version."""
+    now = utcnow()
+    step = dt.timedelta(seconds=1) if whole_seconds else dt.timedelta(microseconds=1)
+    if previous is not None and now < previous + step:
+        return previous + step
+    return now

@@ -5,6 +5,7 @@ injected failure in the audit write that rolls the whole write back."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from typing import Any
@@ -212,3 +213,41 @@ async def test_a_portal_patient_may_not_write_the_registry(api: Api, portal_url:
     own = encode("Patient", client.patient_id or "")
     changed = await client.data(UPDATE, {"input": {"id": own, "city": "Paris"}})
     assert _mutation_errors(changed["patientUpdate"]) == [(None, "FORBIDDEN")]
+
+
+async def test_an_update_from_a_stale_read_is_a_conflict(api: Api, migrated_url: URL) -> None:
+    """`expectedUpdatedAt` is the version the client read: the first update with it wins,
+    the next one with the same (now stale) version gets CONFLICT and writes nothing; two sent
+    at once: exactly one wins."""
+    client = await api(migrated_url, roles=["physician"])
+    created = (await _create(client, city="Lyon"))["patient"]
+    read = await client.data(
+        "query($id: ID!) { patient(id: $id) { updatedAt } }", {"id": created["id"]}
+    )
+    version = read["patient"]["updatedAt"]
+    first = await client.data(
+        UPDATE, {"input": {"id": created["id"], "city": "Nantes", "expectedUpdatedAt": version}}
+    )
+    assert first["patientUpdate"]["errors"] == []
+    stale = await client.data(
+        UPDATE, {"input": {"id": created["id"], "city": "Brest", "expectedUpdatedAt": version}}
+    )
+    assert _mutation_errors(stale["patientUpdate"]) == [("expectedUpdatedAt", "CONFLICT")]
+    assert stale["patientUpdate"]["patient"] is None
+    now = first["patientUpdate"]["patient"]["updatedAt"]
+    assert now != version
+    both = await asyncio.gather(
+        *(
+            client.data(
+                UPDATE, {"input": {"id": created["id"], "city": city, "expectedUpdatedAt": now}}
+            )
+            for city in ("Rennes", "Vannes")
+        )
+    )
+    outcomes = sorted(len(result["patientUpdate"]["errors"]) for result in both)
+    assert outcomes == [0, 1]
+    final = await client.data(
+        "query($id: ID!) { patient(id: $id) { city } }", {"id": created["id"]}
+    )
+    winner = next(r for r in both if not r["patientUpdate"]["errors"])
+    assert final["patient"]["city"] == winner["patientUpdate"]["patient"]["city"]
