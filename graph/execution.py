@@ -29,6 +29,8 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.permissions import RolePermission
+
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's definition
 Step = Callable[[Any], tuple[bool, Any]]  # row -> (done, serialized value)
 
@@ -42,8 +44,6 @@ def root_only(resolver: Callable[[Any], Any]) -> Callable[[Any], Any]:
 def _role_rule(definition: Any) -> Any:
     """The `Roles` rule of a field whose one extension is the role permission of
     graph/permissions.py (a column the analyst may not read), else None."""
-    from graph.permissions import RolePermission
-
     if len(definition.extensions) != 1:
         return None
     extension = definition.extensions[0]
