@@ -18,6 +18,7 @@ from strawberry.relay import PageInfo
 
 from graph.cursors import decode_cursor, encode_cursor, signature
 from graph.errors import BadUserInput
+from graph.execution import root_only
 from graph.ordering import Sort
 from settings import limit_settings
 
@@ -97,10 +98,12 @@ class Connection(Generic[T]):
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="The rows with their cursors.")
+    @root_only
     def edges(self) -> list[Edge[T]]:
         return [Edge(cursor=cursor_of(row, self.page), node=row) for row in self.rows]
 
     @strawberry.field(description="Where this page is in the list.")
+    @root_only
     def page_info(self) -> PageInfo:
         page, rows = self.page, self.rows
         return PageInfo(
@@ -111,6 +114,7 @@ class Connection(Generic[T]):
         )
 
     @strawberry.field(description="The rows of this page.")
+    @root_only
     def nodes(self) -> list[T]:
         return self.rows
 

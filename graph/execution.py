@@ -29,7 +29,9 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.direct import object_step
 from graph.permissions import RolePermission
+from graph.prefetch import item_object_type, item_object_type_of, settle, start_prefetches
 
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's definition
 Step = Callable[[Any], tuple[bool, Any]]  # row -> (done, serialized value)
@@ -76,6 +78,7 @@ def _reader(field_def: Any, principal: Any = None) -> Callable[[Any], Any] | Non
 
 
 def _step(parent_type: GraphQLObjectType, details: Any, principal: Any = None) -> Step | None:
+    """The inline step of a leaf field (a column, a global ID, `__typename`), or None."""
     node = details[0].node
     name = node.name.value
     if name == "__typename":
@@ -111,10 +114,13 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Per (type, selection) of this request: graphql-core reuses one selection object for
         # all the rows of a list, so the plan is made once per list, not once per row.
         self._plans: dict[tuple[str, int], tuple[Any, dict[str, Step]]] = {}
+        self._infos: dict[int, tuple[Any, Any]] = {}
+        # Per (item type, selection): whether the items select a relation to prefetch.
+        self._prefetchable: dict[tuple[str, int], tuple[Any, bool]] = {}
         # Coerced arguments per field node (and fragment variables) of this request.
         self._arguments: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
 
-    def _argument_values(self, field_def: Any, details: Any) -> dict[str, Any]:
+    def argument_values(self, field_def: Any, details: Any) -> dict[str, Any]:
         """`get_argument_values` of graphql-core, memoized: the same node and variables give
         the same values (the dict is shared, and no resolver mutates its arguments)."""
         node, fragment_values = details.node, details.fragment_variable_values
@@ -127,14 +133,17 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             found = self._arguments[key] = (node, fragment_values, values)
         return found[2]
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> dict[str, Step]:
+    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> dict[str, Step]:
+        """The steps of the fields of this selection that need no graphql-core execution."""
         key = (parent_type.name, id(grouped_field_set))
         found = self._plans.get(key)
         if found is None or found[0] is not grouped_field_set:
             steps = {}
             principal = getattr(self.context_value, "principal", None)
             for response_name, details in grouped_field_set.items():
-                step = _step(parent_type, details, principal)
+                step = _step(parent_type, details, principal) or self._object_step(
+                    parent_type, details, principal
+                )
                 if step is not None:
                     steps[response_name] = step
             found = self._plans[key] = (grouped_field_set, steps)
@@ -148,7 +157,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        steps = self._plan(parent_type, grouped_field_set)
+        steps = self.plan(parent_type, grouped_field_set)
         if not steps:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
@@ -181,6 +190,77 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return later()
         return merged(cast("dict[str, Any]", others))
 
+    def _object_step(
+        self, parent_type: GraphQLObjectType, details: Any, principal: Any
+    ) -> Step | None:
+        """The direct step (graph/direct.py) of an object or list field, or None."""
+        node = details[0].node
+        field_def = parent_type.fields.get(node.name.value)
+        if field_def is None or is_leaf_type(get_nullable_type(field_def.type)):
+            return None
+        plain = not (node.arguments or field_def.args)
+        read = _reader(field_def, principal) if plain else None
+        return object_step(self, parent_type, field_def, details, read)
+
+    def field_info(self, parent_type: GraphQLObjectType, field_def: Any, details: Any) -> Any:
+        """One resolve info per field of the document and request, for resolvers called
+        outside graphql-core's execution (graph/direct.py, graph/prefetch.py): they read its
+        context, field nodes and fragments, never its path."""
+        key = id(details)
+        found = self._infos.get(key)
+        if found is None or found[0] is not details:
+            info = self.build_resolve_info(field_def, to_nodes(details), parent_type, None)  # type: ignore[arg-type]
+            found = self._infos[key] = (details, info)
+        return found[1]
+
+    def list_needs_loading(self, item_type: Any, details_list: Any, items: list[Any]) -> bool:
+        """Whether the items' relations must be loaded (graph/prefetch.py) before they can
+        complete; the loads are started (graphql-core's completion then awaits them)."""
+        object_type = item_object_type_of(item_type)
+        if object_type is None:
+            return False
+        key = (object_type.name, id(details_list))
+        found = self._prefetchable.get(key)
+        if found is None or found[0] is not details_list:
+            grouped = self.collect_subfields(object_type, details_list)[0]
+            fields = object_type.fields
+            any_prefetch = any(
+                hasattr(getattr(fields.get(d[0].node.name.value), "resolve", None), "prefetch")
+                for d in grouped.values()
+            )
+            found = self._prefetchable[key] = (details_list, any_prefetch)
+        if not found[1]:
+            return False
+        return bool(start_prefetches(self, object_type, details_list, items))
+
+    def complete_list_value(  # type: ignore[override]
+        self,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's, after the relations of all the items are loaded at once
+        (graph/prefetch.py)."""
+        complete = super().complete_list_value
+        item_type = item_object_type(return_type)
+        if item_type is None or not isinstance(result, list) or not result:
+            return complete(return_type, field_details_list, info, path, result, position_context)
+        waits = start_prefetches(self, item_type, field_details_list, result)
+        if not waits:
+            return complete(return_type, field_details_list, info, path, result, position_context)
+
+        async def after_prefetch() -> Any:
+            await settle(waits)
+            completed = complete(
+                return_type, field_details_list, info, path, result, position_context
+            )
+            return await completed if self.is_awaitable(completed) else completed
+
+        return after_prefetch()
+
     def execute_field(  # type: ignore[override]
         self,
         parent_type: GraphQLObjectType,
@@ -201,7 +281,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
         try:
             args = (
-                self._argument_values(field_def, details)
+                self.argument_values(field_def, details)
                 if field_def.args or details.node.arguments
                 else {}
             )

@@ -3,17 +3,18 @@
 A list (root or nested) whose rows select to-one relations (`rpmReadings { nodes { device {
 ... } } }`) loads those related rows in the same statement (LEFT OUTER JOIN, tenant criteria
 included) instead of one more statement per relation; the relation's resolver then finds the row
-already loaded. Only plain to-one fields count; lists keep their own batched statement.
+already loaded. Only plain to-one fields count; lists keep their own batched statement. The
+rows, and the rows joined into them, load only the columns their selected fields read.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import strawberry
-from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, joinedload
+from sqlalchemy.orm import RelationshipDirection, RelationshipProperty, joinedload, load_only
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from graph.companions import HIDDEN_COLUMNS
@@ -21,28 +22,6 @@ from graph.naming import camel
 from models.base import Base
 
 ROW_CONTAINERS = {"nodes": None, "edges": "node"}
-
-
-def _fields(selections: Sequence[Any]) -> Iterator[Any]:
-    """The fields of a selection set, fragments flattened."""
-    for selection in selections:
-        if getattr(selection, "arguments", None) is not None and hasattr(selection, "alias"):
-            yield selection
-        else:
-            yield from _fields(getattr(selection, "selections", None) or [])
-
-
-def _row_selections(info: strawberry.Info) -> Iterator[Any]:
-    """The fields selected on the rows of the connection this resolver returns."""
-    for field in info.selected_fields:
-        for container in _fields(field.selections):
-            inner = ROW_CONTAINERS.get(container.name, "missing")
-            if inner is None:
-                yield from _fields(container.selections)
-            elif inner != "missing":
-                for edge_field in _fields(container.selections):
-                    if edge_field.name == inner:
-                        yield from _fields(edge_field.selections)
 
 
 def _node_fields(selection_set: Any, fragments: dict[str, Any]) -> Iterator[Any]:
@@ -60,31 +39,86 @@ def _node_fields(selection_set: Any, fragments: dict[str, Any]) -> Iterator[Any]
                 yield from _node_fields(fragment.selection_set, fragments)
 
 
-def row_field_names(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> set[str]:
-    """Names of the fields selected on the rows (`nodes { … }`, `edges { node { … } }`) of
-    the connection these graphql-core field nodes select."""
-    names: set[str] = set()
+def row_fields(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> list[Any]:
+    """The field nodes selected on the rows (`nodes { … }`, `edges { node { … } }`) of the
+    connection these graphql-core field nodes select."""
+    found: list[Any] = []
     for node in field_nodes:
         for container in _node_fields(node.selection_set, fragments):
             inner = ROW_CONTAINERS.get(container.name.value, "missing")
             if inner is None:
-                names.update(f.name.value for f in _node_fields(container.selection_set, fragments))
+                found.extend(_node_fields(container.selection_set, fragments))
             elif inner != "missing":
                 for edge_field in _node_fields(container.selection_set, fragments):
                     if edge_field.name.value == inner:
-                        rows = _node_fields(edge_field.selection_set, fragments)
-                        names.update(f.name.value for f in rows)
-    return names
+                        found.extend(_node_fields(edge_field.selection_set, fragments))
+    return found
 
 
-def joined_relations(
-    field_nodes: Sequence[Any], fragments: dict[str, Any], model: type[Base]
-) -> tuple[str, ...]:
-    """Relationship keys of the to-one relations the rows of this connection select (for
-    nested lists, whose resolvers see graphql-core's field nodes)."""
+def row_field_names(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> set[str]:
+    """Names of the fields selected on the rows of the connection (see row_fields)."""
+    return {field.name.value for field in row_fields(field_nodes, fragments)}
+
+
+Columns = tuple[str, ...] | None  # attribute keys to load; None: all of them
+
+
+@dataclass(frozen=True)
+class RowShape:
+    """What a list's statement loads of each row: its columns, and the to-one relations
+    joined into it with their own columns. Hashable: loaders key on it, so two differently
+    selected uses of one relation never share half-loaded rows."""
+
+    columns: Columns = None
+    joins: tuple[tuple[str, Columns], ...] = ()
+
+    def options(self, entity: Any) -> list[_AbstractLoad]:
+        """The loader options of this shape on `entity` (the model or an alias of it)."""
+        found: list[_AbstractLoad] = []
+        for key, columns in self.joins:
+            attribute = getattr(entity, key)
+            load = joinedload(attribute)
+            if columns is not None:
+                target = attribute.property.mapper.class_
+                load = load.load_only(*(getattr(target, name) for name in columns))
+            found.append(load)
+        if self.columns is not None:
+            found.append(load_only(*(getattr(entity, name) for name in self.columns)))
+        return found
+
+
+WHOLE_ROWS = RowShape()
+
+
+def _join_always(relation: RelationshipProperty[Any]) -> list[str]:
+    """What a joined row needs whatever is selected: its id, the key that joins it, and its
+    patient (the audit trail)."""
+    mapper = relation.mapper
+    keys = ["id", *(mapper.get_property_by_column(c).key for c in relation.remote_side)]
+    return keys + (["patient_id"] if "patient_id" in mapper.attrs else [])
+
+
+def row_shape(
+    field_nodes: Sequence[Any], fragments: dict[str, Any], model: type[Base], always: Iterable[str]
+) -> RowShape:
+    """The shape of the rows of the connection these field nodes select: only the columns
+    its fields read (with `always`, what the server itself reads: keys, order, the patient
+    for the audit), and its selected to-one relations joined, with only their columns."""
+    rows = row_fields(field_nodes, fragments)
+    names = {field.name.value for field in rows}
     candidates = joinable(model)
-    chosen = row_field_names(field_nodes, fragments) & candidates.keys()
-    return tuple(sorted(candidates[name].key for name in chosen))
+    joins = []
+    for name in sorted(names & candidates.keys()):
+        relation = candidates[name]
+        selected = {
+            inner.name.value
+            for field in rows
+            if field.name.value == name
+            for inner in _node_fields(field.selection_set, fragments)
+        }
+        columns = _columns_for(selected, relation.mapper.class_, _join_always(relation))
+        joins.append((relation.key, columns))
+    return RowShape(_columns_for(names, model, always), tuple(joins))
 
 
 @functools.cache
@@ -107,15 +141,13 @@ def _field_needs(model: type[Base]) -> dict[str, tuple[str, ...]]:
     return needs
 
 
-def needed_columns(
-    field_nodes: Sequence[Any], fragments: dict[str, Any], model: type[Base], always: Iterable[str]
-) -> tuple[str, ...] | None:
-    """The attributes the rows of this connection must load (with `always`, which the server
-    itself reads: keys, order, the patient for the audit), or None for all of them: a list of
-    sessions that serves 6 fields need not load 40 columns, nor decode JSON nobody asked for."""
+def _columns_for(names: Iterable[str], model: type[Base], always: Iterable[str]) -> Columns:
+    """The attributes rows must load to serve the fields `names` (with `always`), or None
+    for all of them: a list of sessions that serves 6 fields need not load 40 columns, nor
+    decode JSON nobody asked for."""
     needs = _field_needs(model)
     keys = set(always)
-    for name in row_field_names(field_nodes, fragments):
+    for name in names:
         found = needs.get(name)
         if found is None:
             return None
@@ -137,13 +169,6 @@ def joinable(model: type[Base]) -> dict[str, RelationshipProperty[Any]]:
     return found
 
 
-def joined_loads(info: strawberry.Info, model: type[Base]) -> list[_AbstractLoad]:
-    """`joinedload` options for the to-one relations the query selects on the rows."""
-    candidates = joinable(model)
-    chosen = {field.name for field in _row_selections(info) if field.name in candidates}
-    return [joinedload(getattr(model, candidates[name].key)) for name in sorted(chosen)]
-
-
 _MISSING = object()
 
 
@@ -153,10 +178,9 @@ def loaded(row: Any, key: str) -> Any:
 
 
 __all__ = [
+    "WHOLE_ROWS",
     "_MISSING",
     "joinable",
-    "joined_loads",
-    "joined_relations",
     "loaded",
-    "needed_columns",
+    "row_shape",
 ]

@@ -39,6 +39,7 @@ from graph.naming import camel
 from graph.ordering import Sort, pin_order
 from graph.permissions import Roles, column_rule, read_rule, with_rule
 from graph.relations import aggregate, to_many, to_one, to_single
+from graph.rows import light_class
 from models.base import Base
 from models.types import kind_of
 
@@ -224,7 +225,9 @@ def mirrored(
         _column_fields(model, namespace)
         _relation_fields(model, namespace, aggregates)
         _add_declared(declaration, namespace)
-        namespace["is_type_of"] = classmethod(lambda cls, obj, _info: isinstance(obj, model))
+        namespace["is_type_of"] = classmethod(
+            lambda cls, obj, _info: isinstance(obj, (model, light_class(model)))
+        )
         bases = tuple(base for base in declaration.__bases__ if base is not object)
         cls = type(declaration.__name__, (*bases, Node), namespace)
         pin_order(model, order)

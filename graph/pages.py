@@ -3,21 +3,26 @@
 Both read at most `size + 1` rows per list (one more tells whether another page follows), in
 the list's order, after the keyset position when a cursor is given, under the `where`
 condition. The per-parent form reads the first N of every parent in one statement whatever the
-number of parents: a LATERAL subquery per parent on PostgreSQL, a window function on SQLite.
+number of parents: a LATERAL subquery per parent on PostgreSQL, a correlated subquery per
+parent on SQLite.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, select, true, values
-from sqlalchemy.orm import aliased, joinedload, load_only
+from sqlalchemy import ColumnElement, Select, column, func, inspect, select, true, values
+from sqlalchemy.orm import aliased
 
 from graph.companions import python_type
 from graph.connections import Page
 from graph.cursors import after
+from graph.lookahead import WHOLE_ROWS, RowShape
 from graph.ordering import Sort, order_by
+from graph.rows import Reader, layout, light_shape
 from models.base import Base
 
 
@@ -33,15 +38,34 @@ def _keyset(entity: Any, page: Page) -> ColumnElement[bool]:
     return after(columns, page.order, values, entity.id, row_id, backwards=page.backwards)
 
 
-def page_statement(model: type[Base], page: Page, condition: ColumnElement[bool]) -> Select[Any]:
-    """One page of a root list."""
+def page_statement(
+    model: type[Base], page: Page, condition: ColumnElement[bool], shape: RowShape = WHOLE_ROWS
+) -> tuple[Select[Any], Reader | None]:
+    """One page of a root list, and how to read its rows: ORM objects (None) unless the
+    shape allows light rows (graph/rows.py)."""
     ordering = order_by(model, page.order, backwards=page.backwards)
-    return (
-        select(model)
-        .where(condition, _keyset(model, page))
-        .order_by(*ordering)
-        .limit(page.size + 1)
-    )
+    statement, joins, read = _rows_of(model, shape, ())
+    statement = _joined(statement.select_from(model), joins)
+    statement = statement.where(condition, _keyset(model, page))
+    return statement.order_by(*ordering).limit(page.size + 1), read
+
+
+def _rows_of(
+    entity: Any, shape: RowShape, extra: Sequence[Any]
+) -> tuple[Select[Any], list[Any], Reader | None]:
+    """SELECT of the rows of `entity` in `shape` (then `extra` columns), and the joins to
+    add once its FROM is set: light columns with their outer joins, or the entity with its
+    loader options (and no joins)."""
+    if not light_shape(shape):
+        return select(entity, *extra).options(*shape.options(entity)), [], None
+    columns, joins, read = layout(entity, shape)
+    return select(*columns, *extra), joins, read
+
+
+def _joined(statement: Select[Any], joins: Sequence[Any]) -> Select[Any]:
+    for join in joins:
+        statement = statement.outerjoin(join)
+    return statement
 
 
 def per_parent_statement(
@@ -52,46 +76,73 @@ def per_parent_statement(
     condition: Any,
     *,
     lateral: bool = False,
-    joins: Sequence[str] = (),
-    columns: Sequence[str] | None = None,
-) -> Select[Any]:
+    shape: RowShape = WHOLE_ROWS,
+) -> tuple[Select[Any], Reader | None]:
     """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent,
     each with its `position` (1, 2, ...) in the parent's page, in no particular row order.
 
-    With `lateral` (PostgreSQL), each parent's page is a `LIMIT` read straight from the index
-    in a LATERAL subquery, so only the rows of the page are read. Otherwise (SQLite, which has
-    no LATERAL) a window numbers each parent's rows over the `(organization_id, <parent>,
-    <order>)` serving index. `joins` are to-one relationships of the rows loaded in the same
-    statement (LEFT OUTER JOIN, tenant criteria included); `columns`, when given, the only
-    attributes of the rows loaded (the others stay unloaded)."""
+    Each parent's page is a `LIMIT` read straight from the `(organization_id, <parent>,
+    <order>)` serving index, so only the rows of the pages are read: in a LATERAL subquery
+    per parent on PostgreSQL; on SQLite, which has no LATERAL, as the ids a correlated
+    subquery per parent picks (over `json_each` of the keys), the window then numbering only
+    those rows. `shape` says which columns are loaded and which to-one relationships of the
+    rows are joined into the same statement (LEFT OUTER JOIN, tenant criteria included);
+    the reader, when not None, makes light rows of the result (graph/rows.py); the position
+    is each result row's last column."""
     fk = getattr(model, foreign_key)
     ordering = order_by(model, page.order, backwards=page.backwards)
-    position = (
-        func.row_number()
-        .over(partition_by=None if lateral else fk, order_by=ordering)
-        .label("position")
-    )
-    ranked_rows = select(model, position).where(condition, _keyset(model, page))
+    picked = select(model).where(condition, _keyset(model, page))
     if lateral:
-        parents = values(column("key", fk.type), name="parents").data([(k,) for k in keys])
+        position = func.row_number().over(order_by=ordering).label("position")
+        listed = values(column("key", fk.type), name="parents").data([(k,) for k in keys])
         ranked: Any = (
-            ranked_rows.where(fk == parents.c.key)
+            picked.add_columns(position)
+            .where(fk == listed.c.key)
             .order_by(*ordering)
             .limit(page.size + 1)
             .subquery("ranked")
             .lateral()
         )
-        row = aliased(model, ranked)
-        statement = select(row, ranked.c.position).select_from(parents).join(ranked, true())
+        row: Any = aliased(model, ranked)
+        rows, joins, read = _rows_of(row, shape, (ranked.c.position,))
+        return _joined(rows.select_from(listed).join(ranked, true()), joins), read
     else:
-        ranked = ranked_rows.where(fk.in_(keys)).subquery("ranked")
-        row = aliased(model, ranked)
-        statement = select(row, ranked.c.position).where(ranked.c.position <= page.size + 1)
-    if joins:
-        statement = statement.options(*(joinedload(getattr(row, key)) for key in joins))
-    if columns is not None:
-        statement = statement.options(load_only(*(getattr(row, key) for key in columns)))
-    return statement
+        parents = func.json_each(json.dumps([str(key) for key in keys])).table_valued("value")
+        row = _alias_of(model)
+        # By rowid, with the parents first: SQLite looks each picked row up by its rowid in
+        # the organization index. (By `id`, and with the join free to be reordered, its
+        # planner prefers walking the whole organization's index: a thousand times slower.)
+        picked_ids = (
+            picked.with_only_columns(_rowid(model.__table__))  # type: ignore[attr-defined]
+            .where(fk == parents.c.value)
+            .order_by(*ordering)
+            .limit(page.size + 1)
+        )
+        row_order = order_by(row, page.order, backwards=page.backwards)
+        position = (
+            func.row_number()
+            .over(partition_by=getattr(row, foreign_key), order_by=row_order)
+            .label("position")
+        )
+        # LEFT OUTER: SQLite never reorders it, so the parents stay the outer loop. The row of
+        # nulls it gives a parent without rows is dropped by `ifnull(id, '') <> ''`, which
+        # SQLite (unlike `id IS NOT NULL`) does not take as leave to make the join inner.
+        picked_rows = _rowid(inspect(row).selectable).in_(picked_ids.scalar_subquery())
+        rows, joins, read = _rows_of(row, shape, (position,))
+        statement = rows.select_from(parents).outerjoin(row, picked_rows)
+        return _joined(statement, joins).where(func.ifnull(row.id, "") != ""), read
+
+
+@functools.cache
+def _alias_of(model: type[Base]) -> Any:
+    """One alias per model for the per-parent statements: an alias builds its attributes on
+    first use, so a new one per statement would build them again for every batch."""
+    return aliased(model)
+
+
+def _rowid(table: Any) -> Any:
+    """SQLite's rowid of `table` (a table or an alias of one)."""
+    return column("rowid", _selectable=table)
 
 
 def count_statement(model: type[Base], condition: ColumnElement[bool]) -> Select[Any]:

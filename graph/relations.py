@@ -4,10 +4,17 @@ object, a one-to-many a connection paged per parent (or one object where the mod
 
 Every one of them loads through the request's dataloaders: for a page of parents, a relation
 costs one statement (plus one for `totalCount`, one per aggregate), whatever the page size.
+
+Each is served by a graphql-core resolver (RAW_RESOLVERS, installed by graph/schema.py) that
+answers without awaiting when the value is at hand: joined by the parent's statement, or
+already in its loader, which the list of parents fills for all of them at once before its
+items complete (the resolver's `prefetch`, called by graph/prefetch.py). A page of 100
+patients then completes its relation fields synchronously, with no task per row.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -19,7 +26,7 @@ from graph.aggregates import MAX_GROUPS, aggregate_statement, groups, selected_f
 from graph.companions import aggregates_of, order_of, where_of
 from graph.conditions import as_graphql, compile_where
 from graph.connections import After, Before, Connection, First, Last, Page, connection, page_of
-from graph.lookahead import _MISSING, joined_relations, loaded, needed_columns
+from graph.lookahead import _MISSING, loaded, row_shape
 from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
@@ -27,8 +34,31 @@ from graph.permissions import check_arguments, read_rule
 from models.base import Base
 
 # (type name, field name) -> a graphql-core resolver that replaces Strawberry's for that field
-# once the schema is built (graph/schema.py): the hot per-parent lists.
+# once the schema is built (graph/schema.py): the relation fields, hot in every list.
 RAW_RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {}
+
+
+def settled(future: Any, then: Callable[[Any], Any] | None = None) -> Any:
+    """A loader's value without awaiting when its batch has run (then `then(value)`), else an
+    awaitable of the same."""
+    if future.done():
+        value = future.result()  # raises the batch's error, as awaiting would
+        return then(value) if then is not None else value
+    if then is None:
+        return future
+
+    async def later() -> Any:
+        return then(await future)
+
+    return later()
+
+
+def serve(parent_name: str, name: str, resolve: Callable[..., Any], prefetch: Any) -> None:
+    """Registers the graphql-core resolver of a relation field and its `prefetch(parents,
+    info, args)`: what the list of `parents` loads for all of them at once (an awaitable, or
+    None when nothing is left to load)."""
+    resolve.prefetch = prefetch  # type: ignore[attr-defined]
+    RAW_RESOLVERS[(parent_name, name)] = resolve
 
 
 def lazy_type(model: type[Base]) -> Any:
@@ -57,27 +87,45 @@ def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
 
     rule = read_rule(target)
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
+    def resolve_raw(root: Any, info: Any) -> Any:
         rule.check(info.context.principal)
         joined = loaded(root, relation.key)
         if joined is not _MISSING:
             return joined  # loaded by the parent's statement (graph/lookahead.py)
         value = getattr(root, key)
-        return None if value is None else await info.context.loaders.by_id(target).load(value)
+        return None if value is None else settled(info.context.loaders.by_id(target).load(value))
+
+    def prefetch(parents: Sequence[Any], info: Any, _args: dict[str, Any]) -> Any:
+        rule.check(info.context.principal)
+        keys = {
+            value
+            for parent in parents
+            if loaded(parent, relation.key) is _MISSING
+            and (value := getattr(parent, key)) is not None
+        }
+        return info.context.loaders.by_id(target).load_many(keys) if keys else None
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        """Declares the field's type; requests are served by resolve_raw."""
+        found = resolve_raw(root, info._raw_info)
+        return await found if info._raw_info.is_awaitable(found) else found
 
     resolve.__annotations__ = {
         "root": Any,
         "info": strawberry.Info,
         "return": lazy_type(target) | None,
     }
+    name = camel(relation.key)
+    serve(relation.parent.class_.__name__, name, resolve_raw, prefetch)
     return strawberry.field(
         resolver=resolve,
-        name=camel(relation.key),
+        name=name,
         description=f"The {target.__name__} that `{camel(column.name)}` refers to. "
         + rule.describe(),
     )
 
 
+@functools.cache
 def _first_page(child: type[Base]) -> Page:
     order = declared_order(child)
     return page_of(
@@ -94,15 +142,24 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
 
     rule = read_rule(child)
 
-    async def resolve(root: Any, info: strawberry.Info) -> Any:
+    def resolve_raw(root: Any, info: Any) -> Any:
         rule.check(info.context.principal)
         joined = loaded(root, relation.key)
         if joined is not _MISSING:
             return joined
-        page = _first_page(child)
-        loader = info.context.loaders.by_relation(loader_key, page, True, "")
-        rows = await loader.load(root.id)
-        return rows[0] if rows else None
+        loader = info.context.loaders.by_relation(loader_key, _first_page(child), True, "")
+        return settled(loader.load(root.id), _first_row)
+
+    def prefetch(parents: Sequence[Any], info: Any, _args: dict[str, Any]) -> Any:
+        rule.check(info.context.principal)
+        keys = [parent.id for parent in parents if loaded(parent, relation.key) is _MISSING]
+        loader = info.context.loaders.by_relation(loader_key, _first_page(child), True, "")
+        return loader.load_many(keys) if keys else None
+
+    async def resolve(root: Any, info: strawberry.Info) -> Any:
+        """Declares the field's type; requests are served by resolve_raw."""
+        found = resolve_raw(root, info._raw_info)
+        return await found if info._raw_info.is_awaitable(found) else found
 
     resolve.__annotations__ = {
         "root": Any,
@@ -113,13 +170,21 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
         f"The {child.__name__} whose `{camel(column.name)}` is this {parent_name}. "
         + rule.describe()
     )
-    return strawberry.field(resolver=resolve, name=camel(relation.key), description=description)
+    name = camel(relation.key)
+    serve(parent_name, name, resolve_raw, prefetch)
+    return strawberry.field(resolver=resolve, name=name, description=description)
 
 
-def always_loaded(model: type[Base], foreign_key: str, order: Sequence[Sort]) -> list[str]:
+def _first_row(rows: Sequence[Any]) -> Any:
+    return rows[0] if rows else None
+
+
+def always_loaded(
+    model: type[Base], order: Sequence[Sort], foreign_key: str | None = None
+) -> list[str]:
     """What the server reads of every row of a page: its id, its parent's key, the order
     (cursors) and the patient it belongs to (the audit trail)."""
-    keys = ["id", foreign_key, *(sort.attribute for sort in order)]
+    keys = ["id", *([foreign_key] if foreign_key else []), *(sort.attribute for sort in order)]
     return keys + (["patient_id"] if hasattr(model, "patient_id") else [])
 
 
@@ -160,26 +225,36 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
             )
             where = args.get("where")
             condition = compile_where(child, where)
-            joins = joined_relations(info.field_nodes, info.fragments, child)
-            columns = needed_columns(
-                info.field_nodes, info.fragments, child, always_loaded(child, foreign_key, sorts)
+            shape = row_shape(
+                info.field_nodes, info.fragments, child, always_loaded(child, sorts, foreign_key)
             )
-            found = (node, args, page, condition, repr(where), joins, columns)
+            found = (node, args, page, condition, repr(where), shape)
             context.memo[memo_key] = found
         return found[2:]  # type: ignore[no-any-return]
 
-    async def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
+    def loader_of(info: Any, args: dict[str, Any]) -> tuple[Any, Page, Any, str]:
+        page, condition, where_key, shape = prepare(info, args)
+        loader = info.context.loaders.by_relation(loader_key, page, condition, where_key, shape)
+        return loader, page, condition, where_key
+
+    def resolve_raw(root: Any, info: Any, **args: Any) -> Any:
         """The resolver graphql-core calls (graph/schema.py installs it): the arguments as
         GraphQL coerced them, without Strawberry's per-parent conversion of input objects."""
-        page, condition, where_key, joins, columns = prepare(info, args)
-        loaders = info.context.loaders
-        loader = loaders.by_relation(loader_key, page, condition, where_key, joins, columns)
-        rows = await loader.load(root.id)
+        loader, page, condition, where_key = loader_of(info, args)
+        context = info.context
 
         async def count() -> int:
-            return await loaders.row_counts(loader_key, condition, where_key).load(root.id)  # type: ignore[no-any-return]
+            counts = context.loaders.row_counts(loader_key, condition, where_key)
+            return await counts.load(root.id)  # type: ignore[no-any-return]
 
-        return connection(rows, page, count, info.context.trail)
+        def page_of_rows(rows: Sequence[Any]) -> Any:
+            return connection(rows, page, count, context.trail)
+
+        return settled(loader.load(root.id), page_of_rows)
+
+    def prefetch(parents: Sequence[Any], info: Any, args: dict[str, Any]) -> Any:
+        loader = loader_of(info, args)[0]
+        return loader.load_many([parent.id for parent in parents])
 
     async def resolve(
         root: Any,
@@ -194,7 +269,8 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         """Declares the field's arguments and type; requests are served by resolve_raw."""
         args = {"first": first, "after": after, "last": last, "before": before}
         args |= {"where": as_graphql(where), "orderBy": as_graphql(order_by)}
-        return await resolve_raw(root, info, **args)
+        found = resolve_raw(root, info._raw_info, **args)
+        return await found if info._raw_info.is_awaitable(found) else found
 
     resolve.__annotations__ = {
         "root": Any,
@@ -214,7 +290,7 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
         f"`{lower_first(plural(child.__name__))}` unless `orderBy` is given. {rule.describe()}"
     )
     name = camel(relation.key)
-    RAW_RESOLVERS[(parent_name, name)] = resolve_raw
+    serve(parent_name, name, resolve_raw, prefetch)
     return strawberry.field(resolver=resolve, name=name, description=description)
 
 

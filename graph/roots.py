@@ -15,18 +15,19 @@ from sqlalchemy import ColumnElement
 from strawberry.types.field import StrawberryField
 
 from graph.aggregates import aggregate_statement, groups, selected_figures
+from graph.audit.trail import record_light_rows
 from graph.companions import aggregates_of
 from graph.conditions import compile_where
 from graph.connections import After, Before, Connection, First, Last, connection, page_of
 from graph.errors import BadUserInput
 from graph.ids import InvalidId, decode_as
-from graph.lookahead import joined_loads
+from graph.lookahead import row_shape
 from graph.mirror import declaration_of_type
 from graph.naming import lower_first, plural
 from graph.ordering import sorts_of
 from graph.pages import count_statement, key_types, page_statement
 from graph.permissions import check_arguments, with_rule
-from graph.relations import order_argument, where_argument
+from graph.relations import always_loaded, order_argument, where_argument
 
 GlobalId = Annotated[strawberry.ID, strawberry.argument(description="An opaque global ID.")]
 Search = Callable[[str], ColumnElement[bool]]
@@ -87,11 +88,18 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
         if search is not None and searching is not None:
             condition = condition & searching(search)
         db = info.context.db
-        statement = page_statement(model, page, condition)
-        rows = await db.all(statement.options(*joined_loads(info, model)))
-        loader = info.context.loaders.by_id(model)
-        for row in rows:
-            loader.prime(row.id, row)
+        raw = info._raw_info
+        shape = row_shape(raw.field_nodes, raw.fragments, model, always_loaded(model, sorts))
+        statement, read = page_statement(model, page, condition, shape)
+        if read is not None:  # light rows (graph/rows.py)
+            rows: Sequence[Any] = [read(row) for row in await db.rows(statement)]
+            record_light_rows(db, rows)
+        else:
+            rows = await db.all(statement)
+            if shape.columns is None:  # whole rows: `node(id:)`, to-one fields may reuse them
+                loader = info.context.loaders.by_id(model)
+                for row in rows:
+                    loader.prime(row.id, row)
 
         async def count() -> int:
             return int(await db.scalar(count_statement(model, condition)))

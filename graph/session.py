@@ -110,6 +110,10 @@ class RequestDatabase:
         """Put `value` in the session's info (what session events of this request read)."""
         self._open().info[key] = value
 
+    def tagged(self, key: str) -> Any:
+        """What `tag` put in the session's info under `key` (None before any statement)."""
+        return self._session.info.get(key) if self._session is not None else None
+
     def restrict_to_patient(self, patient_id: str) -> None:
         """From now on, this request reads the rows of one patient only (a portal patient's
         request: models/patient_scope.py); the criteria read the session's info per SELECT."""

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, QueryContext
 
 from graph.errors import ErrorCode
+from graph.rows import LightRow, model_of, related_rows
 from models.audit import AuditEvent
 from models.base import Base
 from models.healthcare import Patient
@@ -67,12 +68,20 @@ class Trail:
             self.phi = True
 
     def saw_row(self, row: Any) -> None:
-        if isinstance(row, Patient):
+        model = model_of(row)
+        if model is Patient:
             self.rows[("Patient", row.id)] = row.id
-        elif not isinstance(row, AuditEvent):
+        elif model is not AuditEvent:
             patient = getattr(row, "patient_id", None)
             if patient is not None:
-                self.rows[(type(row).__name__, row.id)] = patient
+                self.rows[(model.__name__, row.id)] = patient
+
+    def saw_light_rows(self, rows: Sequence[LightRow]) -> None:
+        """Rows read without the ORM (graph/rows.py), which no load event reports."""
+        for row in rows:
+            self.saw_row(row)
+            for related in related_rows(row):
+                self.saw_row(related)
 
     def paged(self, listed: Sequence[Any], lookahead: Any) -> None:
         """A page was returned (`listed`) and one more row was read only to tell that another
@@ -82,7 +91,7 @@ class Trail:
         if lookahead is not None:
             self.lookahead.add((type(lookahead).__name__, lookahead.id))
             for related in vars(lookahead).values():
-                if isinstance(related, Base):
+                if isinstance(related, Base | LightRow):
                     self.lookahead.add((type(related).__name__, getattr(related, "id", "")))
 
     @property
@@ -92,6 +101,13 @@ class Trail:
 
 
 _PHI = phi_types()
+
+
+def record_light_rows(db: Any, rows: Sequence[LightRow]) -> None:
+    """Tell the request's trail (if it has one) about rows read without the ORM."""
+    trail = db.tagged(TRAIL_KEY)
+    if trail is not None:
+        trail.saw_light_rows(rows)
 
 
 def _trail_of(session: Any) -> Trail | None:
@@ -210,5 +226,6 @@ __all__ = [
     "operation_name_of",
     "outcome_of",
     "phi_types",
+    "record_light_rows",
     "write_audit",
 ]

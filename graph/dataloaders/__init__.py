@@ -20,6 +20,7 @@ from graph.dataloaders.base import (
     RelationKey,
     RowCountsByParentLoader,
 )
+from graph.lookahead import WHOLE_ROWS, RowShape
 from graph.session import RequestDatabase
 from models.base import Base
 
@@ -44,16 +45,15 @@ class Loaders:
         page: Page,
         condition: Any,
         where_key: str,
-        joins: tuple[str, ...] = (),
-        columns: tuple[str, ...] | None = None,
+        shape: RowShape = WHOLE_ROWS,
     ) -> ByRelationLoader:
         """The loader of one page shape of a relation: the key holds every argument (and the
-        to-one relations joined, the columns loaded), so two differently paged or selected
-        uses of a relation in one query never share rows."""
-        key = ("rows", relation, page.key, where_key, joins, columns)
+        rows' shape: the to-one relations joined, the columns loaded), so two differently
+        paged or selected uses of a relation in one query never share rows."""
+        key = ("rows", relation, page.key, where_key, shape)
         loader = self._made.get(key)
         if loader is None:
-            made = BY_RELATION[relation](self._db, page, condition, joins, columns)
+            made = BY_RELATION[relation](self._db, page, condition, shape)
             loader = self._made[key] = made
         return loader  # type: ignore[no-any-return]
 

@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, RelationshipDirection, configure_mappers
 
 from graph.aggregates import MAX_GROUPS
+from graph.audit.trail import record_light_rows
 from graph.connections import Page
 from graph.errors import BadUserInput
+from graph.lookahead import WHOLE_ROWS, RowShape
 from graph.pages import count_per_parent_statement, per_parent_statement
 from graph.session import RequestDatabase
 from models.base import Base
@@ -86,38 +88,46 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         db: RequestDatabase,
         page: Page,
         condition: Any,
-        joins: Sequence[str] = (),
-        columns: Sequence[str] | None = None,
+        shape: RowShape = WHOLE_ROWS,
     ) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
         self.page = page
         self.condition = condition
-        self.joins = joins  # to-one relationships of the rows, loaded by the same statement
-        self.columns = columns  # the attributes to load (None: all)
+        self.shape = shape  # the columns loaded, the to-one relations joined
 
-    async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Base]]:
-        statement = per_parent_statement(
+    async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Any]]:
+        statement, read = per_parent_statement(
             self.child,
             self.foreign_key,
             keys,
             self.page,
             self.condition,
             lateral=self.db.dialect == "postgresql",
-            joins=self.joins,
-            columns=self.columns,
+            shape=self.shape,
         )
-        grouped: dict[str, list[tuple[int, Base]]] = defaultdict(list)
-        for item, position in await self.db.rows(statement):
-            grouped[getattr(item, self.foreign_key)].append((position, item))
+        found = await self.db.rows(statement)
+        grouped: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+        if read is not None:
+            light = []
+            for row in found:
+                item = read(row)
+                if item is not None:
+                    light.append(item)
+                    grouped[getattr(item, self.foreign_key)].append((row[-1], item))
+            record_light_rows(self.db, light)
+        else:
+            for item, position in found:
+                if item is not None:
+                    grouped[getattr(item, self.foreign_key)].append((position, item))
         pages = []
         for key in keys:
-            found = grouped.get(key)
-            pages.append([item for _, item in sorted(found, key=_position)] if found else [])
+            rows = grouped.get(key)
+            pages.append([item for _, item in sorted(rows, key=_position)] if rows else [])
         return pages
 
 
-def _position(entry: tuple[int, Base]) -> int:
+def _position(entry: tuple[int, Any]) -> int:
     return entry[0]
 
 

@@ -1,0 +1,79 @@
+"""Relations loaded for a whole list before its items complete.
+
+graphql-core completes a list item by item, and each item's relation fields ask their loader
+for that item alone: the loader batches them into one statement, but only after every item
+has returned an awaitable, so each of 100 patients costs a coroutine per relation field and
+a gathered task per row (most of the roster's framework time). Here the list first asks each
+relation field of its item type (a resolver with a `prefetch`, graph/relations.py) to load the
+values of all its items, awaits those batches once, and then completes the items: their
+relation resolvers find their values in the loaders and answer without awaiting.
+
+A prefetch that fails (a refused role, a bad argument, a database error) is ignored here: the
+items' own resolvers then meet the same refusal, or load again (a failed batch is not kept
+by its loader), and report it each at its own path, exactly as without the prefetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from graphql import GraphQLObjectType, get_nullable_type
+
+Start = Callable[[Any, Any, dict[str, Any]], Any]  # prefetch(parents, info, args)
+
+
+def item_object_type(return_type: Any) -> GraphQLObjectType | None:
+    """The object type of a list's items, or None (a list of scalars, or of an abstract
+    type, has nothing to prefetch)."""
+    return item_object_type_of(get_nullable_type(return_type).of_type)
+
+
+def item_object_type_of(item_type: Any) -> GraphQLObjectType | None:
+    item = get_nullable_type(item_type)
+    return item if isinstance(item, GraphQLObjectType) else None
+
+
+def start_prefetches(
+    context: Any, item_type: GraphQLObjectType, details_list: Any, items: list[Any]
+) -> list[Awaitable[Any]]:
+    """Starts the batches of the relation fields selected on the items (of the execution
+    `context`, graph/execution.py); returns what to await before completing them."""
+    grouped_field_set = context.collect_subfields(item_type, details_list)[0]
+    parents = [item for item in items if item is not None]
+    waits: list[Awaitable[Any]] = []
+    if not parents:
+        return waits
+    for field_details in grouped_field_set.values():
+        node = field_details[0].node
+        field_def = item_type.fields.get(node.name.value)
+        start: Start | None = getattr(getattr(field_def, "resolve", None), "prefetch", None)
+        if field_def is None or start is None:
+            continue
+        info = context.field_info(item_type, field_def, field_details)
+        wait = None
+        # A refusal or a bad argument: the items' resolvers report it at their paths.
+        with contextlib.suppress(Exception):
+            wait = start(parents, info, context.argument_values(field_def, field_details[0]))
+        if wait is not None:
+            if isinstance(wait, asyncio.Future):
+                wait.add_done_callback(_retrieved)
+            waits.append(wait)
+    return waits
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Marks a batch's failure as seen: a batch started for a list that graphql-core then
+    completes itself may never be awaited, and asyncio would log the unretrieved error,
+    whose message can hold patient data (the items' resolvers report it properly)."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def settle(waits: list[Awaitable[Any]]) -> None:
+    """Awaits the batches; a failure is left for the items' resolvers to report."""
+    for wait in waits:
+        with contextlib.suppress(Exception):  # reported by the items' resolvers
+            await wait
