@@ -22,7 +22,7 @@ from graph.connections import Page
 from graph.cursors import after
 from graph.lookahead import WHOLE_ROWS, RowShape
 from graph.ordering import Sort, order_by
-from graph.rows import Reader, layout, light_shape
+from graph.rows import Layout, layout, light_shape
 from models.base import Base
 
 
@@ -40,7 +40,7 @@ def _keyset(entity: Any, page: Page) -> ColumnElement[bool]:
 
 def page_statement(
     model: type[Base], page: Page, condition: ColumnElement[bool], shape: RowShape = WHOLE_ROWS
-) -> tuple[Select[Any], Reader | None]:
+) -> tuple[Select[Any], Layout | None]:
     """One page of a root list, and how to read its rows: ORM objects (None) unless the
     shape allows light rows (graph/rows.py)."""
     ordering = order_by(model, page.order, backwards=page.backwards)
@@ -51,15 +51,16 @@ def page_statement(
 
 
 def _rows_of(
-    entity: Any, shape: RowShape, extra: Sequence[Any]
-) -> tuple[Select[Any], list[Any], Reader | None]:
+    entity: Any, shape: RowShape, extra: Sequence[Any], *, lasting: bool = True
+) -> tuple[Select[Any], Sequence[Any], Layout | None]:
     """SELECT of the rows of `entity` in `shape` (then `extra` columns), and the joins to
     add once its FROM is set: light columns with their outer joins, or the entity with its
-    loader options (and no joins)."""
+    loader options (and no joins). `lasting`: the entity outlives the request (its layout
+    may be kept)."""
     if not light_shape(shape):
-        return select(entity, *extra).options(*shape.options(entity)), [], None
-    columns, joins, read = layout(entity, shape)
-    return select(*columns, *extra), joins, read
+        return select(entity, *extra).options(*shape.options(entity)), (), None
+    found = layout(entity, shape, lasting=lasting)
+    return select(*found.columns, *extra), found.joins, found
 
 
 def _joined(statement: Select[Any], joins: Sequence[Any]) -> Select[Any]:
@@ -77,7 +78,7 @@ def per_parent_statement(
     *,
     lateral: bool = False,
     shape: RowShape = WHOLE_ROWS,
-) -> tuple[Select[Any], Reader | None]:
+) -> tuple[Select[Any], Layout | None]:
     """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent,
     each with its `position` (1, 2, ...) in the parent's page, in no particular row order.
 
@@ -87,7 +88,7 @@ def per_parent_statement(
     subquery per parent picks (over `json_each` of the keys), the window then numbering only
     those rows. `shape` says which columns are loaded and which to-one relationships of the
     rows are joined into the same statement (LEFT OUTER JOIN, tenant criteria included);
-    the reader, when not None, makes light rows of the result (graph/rows.py); the position
+    the layout, when not None, reads light rows of the result (graph/rows.py); the position
     is each result row's last column."""
     fk = getattr(model, foreign_key)
     ordering = order_by(model, page.order, backwards=page.backwards)
@@ -104,7 +105,7 @@ def per_parent_statement(
             .lateral()
         )
         row: Any = aliased(model, ranked)
-        rows, joins, read = _rows_of(row, shape, (ranked.c.position,))
+        rows, joins, read = _rows_of(row, shape, (ranked.c.position,), lasting=False)
         return _joined(rows.select_from(listed).join(ranked, true()), joins), read
     else:
         parents = func.json_each(json.dumps([str(key) for key in keys])).table_valued("value")

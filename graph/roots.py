@@ -90,10 +90,10 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
         db = info.context.db
         raw = info._raw_info
         shape = row_shape(raw.field_nodes, raw.fragments, model, always_loaded(model, sorts))
-        statement, read = page_statement(model, page, condition, shape)
-        if read is not None:  # light rows (graph/rows.py)
-            rows: Sequence[Any] = [read(row) for row in await db.rows(statement)]
-            record_light_rows(db, rows)
+        statement, light = page_statement(model, page, condition, shape)
+        if light is not None:  # light rows (graph/rows.py)
+            rows: Sequence[Any] = [light.read(row) for row in await db.rows(statement)]
+            record_light_rows(db, rows, light.joined)
         else:
             rows = await db.all(statement)
             if shape.columns is None:  # whole rows: `node(id:)`, to-one fields may reuse them

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import inspect
@@ -51,11 +52,25 @@ def light_shape(shape: RowShape) -> bool:
 Reader = Callable[[Sequence[Any]], LightRow | None]
 
 
-def layout(entity: Any, shape: RowShape) -> tuple[list[Any], list[Any], Reader]:
-    """For rows of `entity` (a model or an alias of it) in this shape: the columns to select,
-    the relationships to outer-join (tenant criteria included, as for any ORM entity), and
-    `read(row)`, the light object of a result row (None for a row of nulls). Extra columns
-    after these (a position) are ignored."""
+@dataclass(frozen=True)
+class Layout:
+    """How rows of one entity in one shape are selected and read (see `layout`)."""
+
+    columns: tuple[Any, ...]  # to select, in this order
+    joins: tuple[Any, ...]  # relationships to outer-join (tenant criteria included)
+    read: Reader  # result row -> light row (None for a row of nulls); extra columns ignored
+    joined: tuple[str, ...]  # the relation keys under which a light row holds joined rows
+
+
+def layout(entity: Any, shape: RowShape, *, lasting: bool = True) -> Layout:
+    """The layout of rows of `entity` (a model or an alias of it) in this shape. For an
+    entity that lives as long as the process (`lasting`) it is made once: building the
+    columns of an alias is not free."""
+    return _layout(entity, shape) if lasting else _layout.__wrapped__(entity, shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def _layout(entity: Any, shape: RowShape) -> Layout:
     keys = tuple(shape.columns or ())
     columns = [getattr(entity, key) for key in keys]
     joins: list[Any] = []
@@ -88,9 +103,5 @@ def layout(entity: Any, shape: RowShape) -> tuple[list[Any], list[Any], Reader]:
             values[relation_key] = related
         return made
 
-    return columns, joins, read
-
-
-def related_rows(row: LightRow) -> list[LightRow]:
-    """The joined rows a light row holds."""
-    return [value for value in row.__dict__.values() if isinstance(value, LightRow)]
+    joined = tuple(key for key, _ in shape.joins)
+    return Layout(tuple(columns), tuple(joins), read, joined)

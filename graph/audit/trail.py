@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,9 +26,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, QueryContext
+from uuid6 import uuid7
 
 from graph.errors import ErrorCode
-from graph.rows import LightRow, model_of, related_rows
+from graph.rows import LightRow, model_of
 from models.audit import AuditEvent
 from models.base import Base
 from models.healthcare import Patient
@@ -55,7 +55,7 @@ class Trail:
 
     types: set[str] = field(default_factory=set)
     rows: dict[tuple[str, str], str] = field(default_factory=dict)  # (type, id) -> patient
-    returned: set[tuple[str, str]] = field(default_factory=set)  # rows of returned pages
+    returned: list[Sequence[Any]] = field(default_factory=list)  # the returned pages' rows
     lookahead: set[tuple[str, str]] = field(default_factory=set)  # read, not returned
     phi: bool = False  # a patient-data type was read (or asked for)
     operation_name: str | None = None
@@ -76,18 +76,21 @@ class Trail:
             if patient is not None:
                 self.rows[(model.__name__, row.id)] = patient
 
-    def saw_light_rows(self, rows: Sequence[LightRow]) -> None:
-        """Rows read without the ORM (graph/rows.py), which no load event reports."""
+    def saw_light_rows(self, rows: Sequence[LightRow], joined: Sequence[str] = ()) -> None:
+        """Rows read without the ORM (graph/rows.py), which no load event reports, and the
+        rows joined to them under the relation keys `joined`."""
         for row in rows:
             self.saw_row(row)
-            for related in related_rows(row):
-                self.saw_row(related)
+            for key in joined:
+                related = row.__dict__[key]
+                if related is not None:
+                    self.saw_row(related)
 
     def paged(self, listed: Sequence[Any], lookahead: Any) -> None:
         """A page was returned (`listed`) and one more row was read only to tell that another
         page follows: that row and the to-one rows joined to it were not disclosed, and are
         not audited unless returned elsewhere in the request."""
-        self.returned.update((type(row).__name__, row.id) for row in listed)
+        self.returned.append(listed)  # read only if some page had a look-ahead row
         if lookahead is not None:
             self.lookahead.add((type(lookahead).__name__, lookahead.id))
             for related in vars(lookahead).values():
@@ -96,18 +99,21 @@ class Trail:
 
     @property
     def patients(self) -> set[str]:
-        hidden = self.lookahead - self.returned
+        hidden = self.lookahead
+        if hidden:
+            returned = {(model_of(row).__name__, row.id) for rows in self.returned for row in rows}
+            hidden = hidden - returned
         return {patient for key, patient in self.rows.items() if key not in hidden}
 
 
 _PHI = phi_types()
 
 
-def record_light_rows(db: Any, rows: Sequence[LightRow]) -> None:
+def record_light_rows(db: Any, rows: Sequence[LightRow], joined: Sequence[str] = ()) -> None:
     """Tell the request's trail (if it has one) about rows read without the ORM."""
     trail = db.tagged(TRAIL_KEY)
     if trail is not None:
-        trail.saw_light_rows(rows)
+        trail.saw_light_rows(rows, joined)
 
 
 def _trail_of(session: Any) -> Trail | None:
@@ -186,7 +192,9 @@ def audit_rows(trail: Trail, who: Who, outcome: str, action: str = "read") -> li
         "updated_at": now,
     }
     patients: list[str | None] = [*sorted(trail.patients)] or [None]
-    return [{**shared, "id": str(uuid.uuid4()), "patient_id": p} for p in patients]
+    # Time-ordered ids (UUIDv7): each batch appends to the end of the primary key's index
+    # instead of at random places in it (a third less time for 100 rows on SQLite).
+    return [{**shared, "id": str(uuid7()), "patient_id": p} for p in patients]
 
 
 async def write_audit(
@@ -215,7 +223,7 @@ async def _insert(
 
 def _unreferenced(row: Row) -> Row:
     metadata = {**row["metadata_"], "patient": row["patient_id"]}
-    return {**row, "id": str(uuid.uuid4()), "patient_id": None, "metadata_": metadata}
+    return {**row, "id": str(uuid7()), "patient_id": None, "metadata_": metadata}
 
 
 __all__ = [

@@ -97,7 +97,7 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         self.shape = shape  # the columns loaded, the to-one relations joined
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Any]]:
-        statement, read = per_parent_statement(
+        statement, light = per_parent_statement(
             self.child,
             self.foreign_key,
             keys,
@@ -108,14 +108,14 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         )
         found = await self.db.rows(statement)
         grouped: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-        if read is not None:
-            light = []
+        if light is not None:
+            read, items = light.read, []
             for row in found:
                 item = read(row)
                 if item is not None:
-                    light.append(item)
+                    items.append(item)
                     grouped[getattr(item, self.foreign_key)].append((row[-1], item))
-            record_light_rows(self.db, light)
+            record_light_rows(self.db, items, light.joined)
         else:
             for item, position in found:
                 if item is not None:
