@@ -29,9 +29,15 @@ from graphql.execution.executor import to_nodes
 from graphql.execution.values import get_argument_values
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graph.direct import object_step
+from graph.direct import ABANDONED, complete_items, object_step
 from graph.permissions import RolePermission
-from graph.prefetch import item_object_type, item_object_type_of, settle, start_prefetches
+from graph.prefetch import (
+    item_object_type,
+    item_object_type_of,
+    prefetching_fields,
+    settle,
+    start_prefetches,
+)
 
 DEFINITION = "strawberry-definition"  # where Strawberry keeps a GraphQL field's definition
 Step = Callable[[Any], tuple[bool, Any]]  # row -> (done, serialized value)
@@ -116,7 +122,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[str, int], tuple[Any, dict[str, Step]]] = {}
         self._infos: dict[int, tuple[Any, Any]] = {}
         # Per (item type, selection): whether the items select a relation to prefetch.
-        self._prefetchable: dict[tuple[str, int], tuple[Any, bool]] = {}
+        self._prefetching: dict[tuple[str, int], tuple[Any, list[Any]]] = {}
         # Coerced arguments per field node (and fragment variables) of this request.
         self._arguments: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
 
@@ -213,25 +219,24 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             found = self._infos[key] = (details, info)
         return found[1]
 
+    def prefetching(self, item_type: GraphQLObjectType, details_list: Any) -> list[Any]:
+        """The relation fields selected on items of this type and selection that prefetch
+        (graph/prefetch.py), found once per request."""
+        key = (item_type.name, id(details_list))
+        found = self._prefetching.get(key)
+        if found is None or found[0] is not details_list:
+            grouped = self.collect_subfields(item_type, details_list)[0]
+            found = self._prefetching[key] = (details_list, prefetching_fields(item_type, grouped))
+        return found[1]
+
     def list_needs_loading(self, item_type: Any, details_list: Any, items: list[Any]) -> bool:
         """Whether the items' relations must be loaded (graph/prefetch.py) before they can
         complete; the loads are started (graphql-core's completion then awaits them)."""
         object_type = item_object_type_of(item_type)
         if object_type is None:
             return False
-        key = (object_type.name, id(details_list))
-        found = self._prefetchable.get(key)
-        if found is None or found[0] is not details_list:
-            grouped = self.collect_subfields(object_type, details_list)[0]
-            fields = object_type.fields
-            any_prefetch = any(
-                hasattr(getattr(fields.get(d[0].node.name.value), "resolve", None), "prefetch")
-                for d in grouped.values()
-            )
-            found = self._prefetchable[key] = (details_list, any_prefetch)
-        if not found[1]:
-            return False
-        return bool(start_prefetches(self, object_type, details_list, items))
+        fields = self.prefetching(object_type, details_list)
+        return bool(fields) and bool(start_prefetches(self, object_type, fields, items))
 
     def complete_list_value(  # type: ignore[override]
         self,
@@ -243,20 +248,26 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """graphql-core's, after the relations of all the items are loaded at once
-        (graph/prefetch.py)."""
+        (graph/prefetch.py), and directly (graph/direct.py) when nothing goes wrong."""
         complete = super().complete_list_value
         item_type = item_object_type(return_type)
         if item_type is None or not isinstance(result, list) or not result:
             return complete(return_type, field_details_list, info, path, result, position_context)
-        waits = start_prefetches(self, item_type, field_details_list, result)
-        if not waits:
+        fields = self.prefetching(item_type, field_details_list)
+        waits = start_prefetches(self, item_type, fields, result) if fields else []
+
+        def finish() -> Any:
+            completed = complete_items(self, return_type, field_details_list, result)
+            if completed is not ABANDONED:
+                return completed
             return complete(return_type, field_details_list, info, path, result, position_context)
+
+        if not waits:
+            return finish()
 
         async def after_prefetch() -> Any:
             await settle(waits)
-            completed = complete(
-                return_type, field_details_list, info, path, result, position_context
-            )
+            completed = finish()
             return await completed if self.is_awaitable(completed) else completed
 
         return after_prefetch()

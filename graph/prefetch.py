@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 from graphql import GraphQLObjectType, get_nullable_type
-
-Start = Callable[[Any, Any, dict[str, Any]], Any]  # prefetch(parents, info, args)
 
 
 def item_object_type(return_type: Any) -> GraphQLObjectType | None:
@@ -36,27 +34,34 @@ def item_object_type_of(item_type: Any) -> GraphQLObjectType | None:
     return item if isinstance(item, GraphQLObjectType) else None
 
 
+def prefetching_fields(item_type: GraphQLObjectType, grouped_field_set: Any) -> list[Any]:
+    """The fields of a selection on `item_type` whose resolver has a `prefetch`."""
+    found = []
+    for field_details in grouped_field_set.values():
+        field_def = item_type.fields.get(field_details[0].node.name.value)
+        if field_def is not None and hasattr(field_def.resolve, "prefetch"):
+            found.append(field_details)
+    return found
+
+
 def start_prefetches(
-    context: Any, item_type: GraphQLObjectType, details_list: Any, items: list[Any]
+    context: Any, item_type: GraphQLObjectType, fields: list[Any], items: list[Any]
 ) -> list[Awaitable[Any]]:
-    """Starts the batches of the relation fields selected on the items (of the execution
-    `context`, graph/execution.py); returns what to await before completing them."""
-    grouped_field_set = context.collect_subfields(item_type, details_list)[0]
-    parents = [item for item in items if item is not None]
+    """Starts the batches of the relation `fields` (see prefetching_fields) selected on the
+    items (of the execution `context`, graph/execution.py); returns what to await before
+    completing them: nothing when every value is loaded already."""
     waits: list[Awaitable[Any]] = []
+    parents = [item for item in items if item is not None]
     if not parents:
         return waits
-    for field_details in grouped_field_set.values():
-        node = field_details[0].node
-        field_def = item_type.fields.get(node.name.value)
-        start: Start | None = getattr(getattr(field_def, "resolve", None), "prefetch", None)
-        if field_def is None or start is None:
-            continue
+    for field_details in fields:
+        field_def = item_type.fields[field_details[0].node.name.value]
         info = context.field_info(item_type, field_def, field_details)
         wait = None
         # A refusal or a bad argument: the items' resolvers report it at their paths.
         with contextlib.suppress(Exception):
-            wait = start(parents, info, context.argument_values(field_def, field_details[0]))
+            arguments = context.argument_values(field_def, field_details[0])
+            wait = field_def.resolve.prefetch(parents, info, arguments)
         if wait is not None:
             if isinstance(wait, asyncio.Future):
                 wait.add_done_callback(_retrieved)

@@ -14,8 +14,9 @@ patients then completes its relation fields synchronously, with no task per row.
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -51,6 +52,12 @@ def settled(future: Any, then: Callable[[Any], Any] | None = None) -> Any:
         return then(await future)
 
     return later()
+
+
+def load_all(loader: Any, keys: Iterable[Any]) -> Any:
+    """Starts loading `keys`: what to await for them, or None when the loader has them all."""
+    pending = [future for future in map(loader.load, keys) if not future.done()]
+    return asyncio.gather(*pending) if pending else None
 
 
 def serve(parent_name: str, name: str, resolve: Callable[..., Any], prefetch: Any) -> None:
@@ -103,7 +110,7 @@ def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
             if loaded(parent, relation.key) is _MISSING
             and (value := getattr(parent, key)) is not None
         }
-        return info.context.loaders.by_id(target).load_many(keys) if keys else None
+        return load_all(info.context.loaders.by_id(target), keys)
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
         """Declares the field's type; requests are served by resolve_raw."""
@@ -154,7 +161,7 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
         rule.check(info.context.principal)
         keys = [parent.id for parent in parents if loaded(parent, relation.key) is _MISSING]
         loader = info.context.loaders.by_relation(loader_key, _first_page(child), True, "")
-        return loader.load_many(keys) if keys else None
+        return load_all(loader, keys)
 
     async def resolve(root: Any, info: strawberry.Info) -> Any:
         """Declares the field's type; requests are served by resolve_raw."""
@@ -254,7 +261,7 @@ def to_many(relation: RelationshipProperty[Any]) -> StrawberryField:
 
     def prefetch(parents: Sequence[Any], info: Any, args: dict[str, Any]) -> Any:
         loader = loader_of(info, args)[0]
-        return loader.load_many([parent.id for parent in parents])
+        return load_all(loader, [parent.id for parent in parents])
 
     async def resolve(
         root: Any,

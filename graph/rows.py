@@ -31,6 +31,7 @@ class LightRow:
     """A row read for serving: its loaded attributes, and its joined rows by relation key."""
 
     model: ClassVar[type[Base]]
+    id: Any  # every light row has its id loaded (graph/relations.py always_loaded)
 
 
 @functools.cache

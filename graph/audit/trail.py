@@ -78,13 +78,20 @@ class Trail:
 
     def saw_light_rows(self, rows: Sequence[LightRow], joined: Sequence[str] = ()) -> None:
         """Rows read without the ORM (graph/rows.py), which no load event reports, and the
-        rows joined to them under the relation keys `joined`."""
-        for row in rows:
-            self.saw_row(row)
-            for key in joined:
-                related = row.__dict__[key]
-                if related is not None:
-                    self.saw_row(related)
+        rows joined to them under the relation keys `joined`. The rows of one statement are
+        of one model: it is looked at once."""
+        if not rows:
+            return
+        model = rows[0].model
+        name = model.__name__
+        if model is Patient:
+            self.rows.update((("Patient", row.id), row.id) for row in rows)
+        elif model is not AuditEvent and "patient_id" in rows[0].__dict__:
+            pairs = (((name, row.id), row.__dict__["patient_id"]) for row in rows)
+            self.rows.update(pair for pair in pairs if pair[1] is not None)
+        for key in joined:
+            related = [row.__dict__[key] for row in rows]
+            self.saw_light_rows([row for row in related if row is not None])
 
     def paged(self, listed: Sequence[Any], lookahead: Any) -> None:
         """A page was returned (`listed`) and one more row was read only to tell that another
