@@ -69,14 +69,22 @@ async def readyz(request: Request) -> Response:
 _FROZEN = False
 
 
+# Collect the young generation every 50,000 net allocations instead of 700: a roster of 500
+# patients allocates about a million objects, nearly all freed by reference counting, and at
+# 700 the collector ran ~30 times per request (a tenth of its time, up to 40 ms at once).
+GC_THRESHOLDS = (50_000, 20, 10)
+
+
 def freeze_startup_objects() -> None:
     """Move what start-up built (the schema, modules, the engine) out of the garbage
     collector's sight, once per process: a full collection would otherwise walk those ~300,000
-    long-lived objects every few requests (pauses of 200 ms were measured)."""
+    long-lived objects every few requests (pauses of 200 ms were measured); and collect less
+    often (GC_THRESHOLDS)."""
     global _FROZEN
     if not _FROZEN:
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         _FROZEN = True
 
 

@@ -33,10 +33,9 @@ Step = Callable[[Any], tuple[bool, Any]]  # row -> (done, completed value)
 
 
 class Abandon(Exception):
-    """The direct completion of a field gives up; graphql-core completes it instead."""
-
-
-ABANDON = Abandon()
+    """The direct completion of a field gives up; graphql-core completes it instead. Raised
+    as a new instance each time: an instance raised again keeps every earlier traceback,
+    and with it the frames (and rows) of every earlier request."""
 
 
 def _drop(value: Any) -> None:
@@ -49,44 +48,44 @@ def complete(context: Any, return_type: Any, details_list: Any, value: Any) -> A
     """The completed value of `value` for `return_type`, or raises Abandon."""
     if value is None:
         if is_non_null_type(return_type):
-            raise ABANDON
+            raise Abandon
         return None
     if is_non_null_type(return_type):
         return_type = return_type.of_type
     if context.is_awaitable(value):
         _drop(value)
-        raise ABANDON
+        raise Abandon
     if is_list_type(return_type):
         if not isinstance(value, list | tuple):
-            raise ABANDON
+            raise Abandon
         item_type = return_type.of_type
         if value and context.list_needs_loading(item_type, details_list, value):
-            raise ABANDON
+            raise Abandon
         return [complete(context, item_type, details_list, item) for item in value]
     if is_leaf_type(return_type):
         try:
             serialized = return_type.serialize(value)
         except Exception:
-            raise ABANDON from None
+            raise Abandon from None
         if serialized is None or serialized is Undefined:
-            raise ABANDON
+            raise Abandon
         return serialized
     if not isinstance(return_type, GraphQLObjectType):
-        raise ABANDON  # an interface or union: graphql-core resolves the type
+        raise Abandon  # an interface or union: graphql-core resolves the type
     is_type_of = return_type.is_type_of
     if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]
-        raise ABANDON
+        raise Abandon
     grouped_field_set, defers, _ = context.collect_subfields(return_type, details_list)
     if defers:
-        raise ABANDON
+        raise Abandon
     steps = context.plan(return_type, grouped_field_set)
     if len(steps) != len(grouped_field_set):
-        raise ABANDON
+        raise Abandon
     completed = {}
     for response_name, step in steps.items():
         done, field_value = step(value)
         if not done:
-            raise ABANDON
+            raise Abandon
         completed[response_name] = field_value
     return completed
 

@@ -6,6 +6,7 @@ exactly the paths graphql-core gives them."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +15,9 @@ from api_client import Api, Client, statements
 from sqlalchemy.engine import URL
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from graph.app import GC_THRESHOLDS
 from graph.execution import FastFieldsExecutionContext
+from graph.rows import LightRow
 from graph.schema import schema
 
 ROSTER = """query Roster($first: Int!) {
@@ -135,3 +138,22 @@ async def test_a_refused_relation_in_a_list_is_refused_and_not_read(
         == [(("patients", "nodes", 0, "cdssRecommendations"), "FORBIDDEN")]
     )
     assert not [s for s in seen if "cdss_recommendations" in s.sql], "a refused relation was read"
+
+
+async def test_no_request_keeps_its_rows(api: Api, seeded_url: URL) -> None:
+    """Once answered, a request's rows are garbage: nothing (a cached exception's traceback,
+    a memo) keeps them, so memory does not grow with the requests served."""
+    client = await api(seeded_url, org=0)
+    for _ in range(3):
+        data = await client.data(ROSTER, {"first": 8})
+        assert len(data["patients"]["nodes"]) == 8
+    gc.collect()
+    kept = [row for row in gc.get_objects() if isinstance(row, LightRow)]
+    assert not kept, f"{len(kept)} light rows outlived their request"
+
+
+def test_the_collector_is_tuned_once_the_app_started() -> None:
+    """The app freezes what start-up built and collects the young generation less often
+    (graph/app.py); the fixtures above started it."""
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_freeze_count() > 0
