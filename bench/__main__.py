@@ -1,7 +1,8 @@
 """`python -m bench run --size small|large [--dialect sqlite|postgresql|both] [--concurrency 1,16]
 [--duration S | --requests N]`: the side-by-side benchmark (docs/performance.md).
 
-Also `python -m bench profile` (pyinstrument profile of Q1 at 100 patients on the real API) and
+Also `python -m bench profile` (pyinstrument profile of Q1 at 100 patients on the real API),
+`python -m bench typename | scale | soak` (probes of the API's server: bench/probes.py) and
 `python -m bench build` (only build or check the datasets).
 """
 
@@ -75,6 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     profile.add_argument("--repeat", type=int, default=30)
     profile.add_argument("--tree", action="store_true", help="also print pyinstrument's tree")
 
+    typename = commands.add_parser("typename", help="{ __typename } with a token (API)")
+    common(typename, "sqlite")
+    typename.add_argument("--requests", type=int, default=500)
+    scale = commands.add_parser("scale", help="Q1 req/s at 16 clients, 1 and 2 workers (API)")
+    common(scale, "sqlite")
+    scale.add_argument("--operation", default="Q1@100")
+    scale.add_argument("--clients", type=int, default=16)
+    scale.add_argument("--duration", type=float, default=15.0, help="seconds per worker count")
+    soak = commands.add_parser("soak", help="the API's RSS over minutes of Q1 (API)")
+    common(soak, "sqlite")
+    soak.add_argument("--operation", default="Q1@500")
+    soak.add_argument("--minutes", type=float, default=5.0)
+
     build = commands.add_parser("build", help="build (or check) the datasets only")
     common(build, "both")
 
@@ -89,6 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         for dialect in _dialects(args.dialect):
             _log(dataset_for(dialect).describe())
+        return 0
+    if args.command in ("typename", "scale", "soak"):
+        from bench import probes
+
+        for dialect in _dialects(args.dialect):
+            dataset = dataset_for(dialect)
+            if args.command == "typename":
+                print(probes.typename(dataset, args.requests))
+            elif args.command == "scale":
+                print(probes.scale(dataset, args.operation, args.clients, args.duration))
+            else:
+                print(probes.soak(dataset, args.operation, args.minutes, _log))
         return 0
     if args.command == "profile":
         from bench import profile as profiling

@@ -82,7 +82,7 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start(name: str, dataset: Dataset) -> Server:
+def start(name: str, dataset: Dataset, workers: int = 1) -> Server:
     logs = BENCH_DIR / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}-{dataset.dialect}.log"
@@ -98,7 +98,7 @@ def start(name: str, dataset: Dataset) -> Server:
         "--port",
         str(port),
         "--workers",
-        "1",
+        str(workers),
         "--no-access-log",
         "--log-level",
         "warning",
@@ -149,8 +149,9 @@ async def wait_ready(server: Server) -> None:
 
 
 @contextlib.contextmanager
-def running(names: list[str], dataset: Dataset) -> Iterator[dict[str, Server]]:
-    """The servers, started side by side; stopped whatever happens (also on SIGTERM)."""
+def running(names: list[str], dataset: Dataset, workers: int = 1) -> Iterator[dict[str, Server]]:
+    """The servers, started side by side (each with `workers` uvicorn workers); stopped
+    whatever happens (also on SIGTERM)."""
     servers: dict[str, Server] = {}
     previous = signal.getsignal(signal.SIGTERM)
 
@@ -160,7 +161,7 @@ def running(names: list[str], dataset: Dataset) -> Iterator[dict[str, Server]]:
     signal.signal(signal.SIGTERM, terminate)
     try:
         for name in names:
-            servers[name] = start(name, dataset)
+            servers[name] = start(name, dataset, workers)
         asyncio.run(_wait_all(servers))
         yield servers
     finally:
