@@ -18,8 +18,8 @@ from strawberry.relay import PageInfo
 
 from graph.cursors import decode_cursor, encode_cursor, signature
 from graph.errors import BadUserInput
-from graph.execution import root_only
 from graph.ordering import Sort
+from graph.steps import root_only
 from settings import limit_settings
 
 T = TypeVar("T")

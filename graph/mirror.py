@@ -33,13 +33,13 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
 from graph.companions import HIDDEN_COLUMNS, enum_of, target_of
-from graph.execution import root_only
 from graph.ids import encode
 from graph.naming import camel
 from graph.ordering import Sort, pin_order
 from graph.permissions import Roles, column_rule, read_rule, with_rule
 from graph.relations import aggregate, to_many, to_one, to_single
 from graph.rows import light_class
+from graph.steps import root_only
 from models.base import Base
 from models.types import kind_of
 

@@ -17,10 +17,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from graphql import GraphQLObjectType, get_nullable_type
+
+
+def settled(future: Any, then: Callable[[Any], Any] | None = None) -> Any:
+    """A loader's value without awaiting when its batch has run (then `then(value)`), else an
+    awaitable of the same."""
+    if future.done():
+        value = future.result()  # raises the batch's error, as awaiting would
+        return then(value) if then is not None else value
+    if then is None:
+        return future
+
+    async def later() -> Any:
+        return then(await future)
+
+    return later()
+
+
+def load_all(loader: Any, keys: Iterable[Any]) -> Any:
+    """Starts loading `keys`: what to await for them, or None when the loader has them all."""
+    pending = [future for future in map(loader.load, keys) if not future.done()]
+    return asyncio.gather(*pending) if pending else None
 
 
 def item_object_type(return_type: Any) -> GraphQLObjectType | None:
@@ -54,14 +75,18 @@ def start_prefetches(
     parents = [item for item in items if item is not None]
     if not parents:
         return waits
+    first = parents[0].__dict__
     for field_details in fields:
         field_def = item_type.fields[field_details[0].node.name.value]
+        prefetch = field_def.resolve.prefetch
+        if prefetch.joined_as is not None and prefetch.joined_as in first:
+            continue  # joined by the rows' statement (the items of a list share one)
         info = context.field_info(item_type, field_def, field_details)
         wait = None
         # A refusal or a bad argument: the items' resolvers report it at their paths.
         with contextlib.suppress(Exception):
             arguments = context.argument_values(field_def, field_details[0])
-            wait = field_def.resolve.prefetch(parents, info, arguments)
+            wait = prefetch(parents, info, arguments)
         if wait is not None:
             if isinstance(wait, asyncio.Future):
                 wait.add_done_callback(_retrieved)

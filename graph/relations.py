@@ -14,9 +14,8 @@ patients then completes its relation fields synchronously, with no task per row.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -32,6 +31,7 @@ from graph.naming import camel, lower_first, plural
 from graph.ordering import Sort, declared_order, sorts_of
 from graph.pages import key_types
 from graph.permissions import check_arguments, read_rule
+from graph.prefetch import load_all, settled
 from models.base import Base
 
 # (type name, field name) -> a graphql-core resolver that replaces Strawberry's for that field
@@ -39,31 +39,19 @@ from models.base import Base
 RAW_RESOLVERS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
-def settled(future: Any, then: Callable[[Any], Any] | None = None) -> Any:
-    """A loader's value without awaiting when its batch has run (then `then(value)`), else an
-    awaitable of the same."""
-    if future.done():
-        value = future.result()  # raises the batch's error, as awaiting would
-        return then(value) if then is not None else value
-    if then is None:
-        return future
-
-    async def later() -> Any:
-        return then(await future)
-
-    return later()
-
-
-def load_all(loader: Any, keys: Iterable[Any]) -> Any:
-    """Starts loading `keys`: what to await for them, or None when the loader has them all."""
-    pending = [future for future in map(loader.load, keys) if not future.done()]
-    return asyncio.gather(*pending) if pending else None
-
-
-def serve(parent_name: str, name: str, resolve: Callable[..., Any], prefetch: Any) -> None:
+def serve(
+    parent_name: str,
+    name: str,
+    resolve: Callable[..., Any],
+    prefetch: Any,
+    joined_as: str | None = None,
+) -> None:
     """Registers the graphql-core resolver of a relation field and its `prefetch(parents,
     info, args)`: what the list of `parents` loads for all of them at once (an awaitable, or
-    None when nothing is left to load)."""
+    None when nothing is left to load). `joined_as`: the relation key under which a parent's
+    statement may have joined the value already (graph/lookahead.py), so a list whose rows
+    hold it need not ask."""
+    prefetch.joined_as = joined_as
     resolve.prefetch = prefetch  # type: ignore[attr-defined]
     RAW_RESOLVERS[(parent_name, name)] = resolve
 
@@ -123,7 +111,7 @@ def to_one(relation: RelationshipProperty[Any]) -> StrawberryField:
         "return": lazy_type(target) | None,
     }
     name = camel(relation.key)
-    serve(relation.parent.class_.__name__, name, resolve_raw, prefetch)
+    serve(relation.parent.class_.__name__, name, resolve_raw, prefetch, relation.key)
     return strawberry.field(
         resolver=resolve,
         name=name,
@@ -178,7 +166,7 @@ def to_single(relation: RelationshipProperty[Any]) -> StrawberryField:
         + rule.describe()
     )
     name = camel(relation.key)
-    serve(parent_name, name, resolve_raw, prefetch)
+    serve(parent_name, name, resolve_raw, prefetch, relation.key)
     return strawberry.field(resolver=resolve, name=name, description=description)
 
 

@@ -11,8 +11,9 @@ from api_client import Api, Client
 from sqlalchemy.engine import URL
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from graph.execution import FastFieldsExecutionContext, _reader
+from graph.execution import FastFieldsExecutionContext
 from graph.schema import schema
+from graph.steps import _reader
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
 MIXED = """query Mixed {
@@ -81,7 +82,7 @@ def test_what_cannot_be_served_inline_goes_back_to_graphql_core() -> None:
     from types import SimpleNamespace
 
     from graph.auth import Principal
-    from graph.execution import _step
+    from graph.steps import _step
 
     physician = Principal("u", "o", ("physician",), "member")
     patient = schema._schema.type_map["Patient"]
