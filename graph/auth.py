@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import jwt
-from sqlalchemy import Select, and_, func, select, true
+from sqlalchemy import Select, and_, bindparam, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graph.errors import ErrorCode
@@ -199,20 +199,26 @@ def _is_uuid(value: object) -> bool:
     return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
+# Built once: only the two ids change between requests.
+_MEMBERSHIP = (
+    select(OrganizationMember.role)
+    .select_from(User)
+    .join(
+        OrganizationMember,
+        and_(
+            OrganizationMember.user_id == User.id,
+            OrganizationMember.organization_id == bindparam("member_organization"),
+        ),
+    )
+    .where(User.id == bindparam("member_user"), User.is_active.is_(true()))
+    .limit(1)
+)
+
+
 def membership_statement(claims: Claims) -> Select[Any]:
     """The member's role in the token's organization, if the user exists and is active."""
-    return (
-        select(OrganizationMember.role)
-        .select_from(User)
-        .join(
-            OrganizationMember,
-            and_(
-                OrganizationMember.user_id == User.id,
-                OrganizationMember.organization_id == claims.organization_id,
-            ),
-        )
-        .where(User.id == claims.user_id, User.is_active.is_(true()))
-        .limit(1)
+    return _MEMBERSHIP.params(
+        member_organization=claims.organization_id, member_user=claims.user_id
     )
 
 

@@ -47,6 +47,7 @@ timeout: nothing is sent there.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from typing import Any, NoReturn
 
@@ -147,6 +148,23 @@ def organization_of(session: Session) -> str:
 # --- reads ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)
+def _organization_criteria(org: str) -> tuple[Any, ...]:
+    """The criteria every SELECT of organization `org` carries, made once per organization
+    (they are immutable options; building them for every statement showed in profiles)."""
+    members = select(OrganizationMember.user_id).where(OrganizationMember.organization_id == org)
+    return (
+        with_loader_criteria(
+            TenantMixin, lambda cls: cls.organization_id == org, include_aliases=True
+        ),
+        with_loader_criteria(
+            SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
+        ),
+        with_loader_criteria(User, User.id.in_(members), include_aliases=True),
+        with_loader_criteria(Organization, Organization.id == org, include_aliases=True),
+    )
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _scope_to_organization(state: ORMExecuteState) -> None:
     org = organization_of(state.session)
@@ -158,18 +176,8 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
         raise TenantScopeError(
             "a tenant session runs ORM SELECTs only (no text(), Core tables or DML statements)"
         )
-    members = select(OrganizationMember.user_id).where(OrganizationMember.organization_id == org)
     state.update_execution_options(**{_VETTED_OPTION: _VETTED})
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantMixin, lambda cls: cls.organization_id == org, include_aliases=True
-        ),
-        with_loader_criteria(
-            SoftDeleteMixin, lambda cls: cls.deleted_at.is_(None), include_aliases=True
-        ),
-        with_loader_criteria(User, User.id.in_(members), include_aliases=True),
-        with_loader_criteria(Organization, Organization.id == org, include_aliases=True),
-    )
+    state.statement = state.statement.options(*_organization_criteria(org))
     patient = state.session.info.get(PATIENT_KEY)
     if patient is not None:  # a patient's portal request: that patient's rows only
         state.statement = state.statement.options(
