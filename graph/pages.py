@@ -14,7 +14,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, inspect, select, true, values
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    inspect,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from graph.companions import python_type
@@ -95,7 +107,14 @@ def per_parent_statement(
     picked = select(model).where(condition, _keyset(model, page))
     if lateral:
         position = func.row_number().over(order_by=ordering).label("position")
-        listed = values(column("key", fk.type), name="parents").data([(k,) for k in keys])
+        # The keys as one array parameter: the statement's cache key stays the same for any
+        # keys (a VALUES list of literals has none, and was compiled for every batch).
+        parent_keys = bindparam("parent_keys", [str(key) for key in keys], type_=ARRAY(Text))
+        listed = (
+            func.unnest(cast(parent_keys, ARRAY(Text)))
+            .table_valued("key")
+            .render_derived(name="parents")
+        )
         ranked: Any = (
             picked.add_columns(position)
             .where(fk == listed.c.key)
