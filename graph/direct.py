@@ -95,11 +95,12 @@ ABANDONED = object()
 
 def complete_items(context: Any, return_type: Any, details_list: Any, items: list[Any]) -> Any:
     """A list's items completed directly, their relations loaded already; ABANDONED when
-    one of them cannot be (graphql-core then completes the whole list)."""
+    one of them cannot be, for whatever reason (graphql-core then completes the whole list,
+    and reports what went wrong at its path)."""
     item_type = (return_type.of_type if is_non_null_type(return_type) else return_type).of_type
     try:
         return [complete(context, item_type, details_list, item) for item in items]
-    except Abandon:
+    except Exception:
         return ABANDONED
 
 
