@@ -52,6 +52,22 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Coerced arguments per field node (and fragment variables) of this request.
         self._arguments: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}
 
+    def build_response(self, data: Any) -> Any:  # type: ignore[override]
+        """graphql-core's, then this context lets go of the request: graphql-core's context
+        is a reference cycle (its resolve-info helpers hold its bound methods), as are the
+        plans here (their steps hold the context), so everything it reaches (the request's
+        context, its loaders and trail, every row of the answer) would otherwise wait for
+        the garbage collector's next full pass instead of being freed when the request
+        ends."""
+        try:
+            return super().build_response(data)
+        finally:
+            self._plans.clear()
+            self._infos.clear()
+            self._prefetching.clear()
+            self._arguments.clear()
+            self.context_value = None
+
     def argument_values(self, field_def: Any, details: Any) -> dict[str, Any]:
         """`get_argument_values` of graphql-core, memoized: the same node and variables give
         the same values (the dict is shared, and no resolver mutates its arguments)."""
