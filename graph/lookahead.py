@@ -55,11 +55,6 @@ def row_fields(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> list[An
     return found
 
 
-def row_field_names(field_nodes: Sequence[Any], fragments: dict[str, Any]) -> set[str]:
-    """Names of the fields selected on the rows of the connection (see row_fields)."""
-    return {field.name.value for field in row_fields(field_nodes, fragments)}
-
-
 Columns = tuple[str, ...] | None  # attribute keys to load; None: all of them
 
 

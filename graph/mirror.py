@@ -225,9 +225,8 @@ def mirrored(
         _column_fields(model, namespace)
         _relation_fields(model, namespace, aggregates)
         _add_declared(declaration, namespace)
-        namespace["is_type_of"] = classmethod(
-            lambda cls, obj, _info: isinstance(obj, (model, light_class(model)))
-        )
+        kinds = (model, light_class(model))  # ORM rows and light rows (graph/rows.py)
+        namespace["is_type_of"] = classmethod(lambda cls, obj, _info: isinstance(obj, kinds))
         bases = tuple(base for base in declaration.__bases__ if base is not object)
         cls = type(declaration.__name__, (*bases, Node), namespace)
         pin_order(model, order)
