@@ -28,7 +28,7 @@ from graph.audit.trail import (
     TRAIL_KEY,
     Trail,
     Who,
-    audit_rows,
+    audit_batch,
     operation_name_of,
     outcome_of,
     write_audit,
@@ -155,35 +155,64 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             return refuse(exc.message, exc.code, exc.status, _challenge(exc))
         db = RequestDatabase(request.app.state.tenant_sessions, claims.organization_id)
         trail = Trail()
-        deadline = asyncio.timeout(self.limits.request_timeout_seconds)
         try:
-            async with deadline:
-                response = await self._run(
-                    request, receive, request_id, refuse, media, db, claims, trail
-                )
-        except TimeoutError:
-            if not deadline.expired():
-                raise
-            logger.warning(
-                "request %s: cancelled after %s s", request_id, self.limits.request_timeout_seconds
+            response, in_time = await self._answer(
+                request, receive, request_id, refuse, media, db, claims, trail
             )
-            message, status = _FAILURES[ErrorCode.TIMEOUT]
-            response = refuse(message, ErrorCode.TIMEOUT, status)
-            trail.outcome = "error"
+            if db.failure is not None:
+                trail.outcome = "error"
+            # The request's own session writes the audit batch while it is usable (it
+            # answered, in time, without a database failure); else a session of its own does.
+            usable = response is not None and in_time and db.failure is None
+            audited = await self._audited(
+                request, request_id, claims, trail, db if usable else None
+            )
         finally:
             await db.close()  # never raises; a failed close sets db.failure
         if db.failure is not None and response is not None:
             logger.error("request %s: the database failed it: %s", request_id, db.failure)
             message, status = _FAILURES[db.failure]
             response = refuse(message, db.failure, status)
-            trail.outcome = "error"
-        if not await self._audited(request, request_id, claims, trail) and trail.phi:
+        if not audited and trail.phi:
             message, status = _FAILURES[ErrorCode.SERVICE_UNAVAILABLE]  # fail closed
             return refuse(message, ErrorCode.SERVICE_UNAVAILABLE, status)
         return response
 
+    async def _answer(
+        self,
+        request: Request,
+        receive: Receive,
+        request_id: str,
+        refuse: Refuse,
+        media: str,
+        db: RequestDatabase,
+        claims: Claims,
+        trail: Trail,
+    ) -> tuple[Response | None, bool]:
+        """The response within the request's time limit, and whether it was in time."""
+        deadline = asyncio.timeout(self.limits.request_timeout_seconds)
+        try:
+            async with deadline:
+                return await self._run(
+                    request, receive, request_id, refuse, media, db, claims, trail
+                ), True
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+        logger.warning(
+            "request %s: cancelled after %s s", request_id, self.limits.request_timeout_seconds
+        )
+        message, status = _FAILURES[ErrorCode.TIMEOUT]
+        trail.outcome = "error"
+        return refuse(message, ErrorCode.TIMEOUT, status), False
+
     async def _audited(
-        self, request: Request, request_id: str, claims: Claims, trail: Trail
+        self,
+        request: Request,
+        request_id: str,
+        claims: Claims,
+        trail: Trail,
+        request_db: RequestDatabase | None,
     ) -> bool:
         """Write the request's audit batch (graph/audit/trail.py); False if that failed."""
         client = request.client
@@ -197,8 +226,10 @@ class ClinicalGraphQL(GraphQL[Context, None]):
             user_agent=request.headers.get("user-agent"),
         )
         try:
-            rows = audit_rows(trail, who, trail.outcome, trail.action)
-            await write_audit(request.app.state.tenant_sessions, claims.organization_id, rows)
+            batch = audit_batch(trail, who, trail.outcome, trail.action)
+            if batch is not None:
+                sessions = request.app.state.tenant_sessions
+                await write_audit(sessions, claims.organization_id, batch, request_db)
         except Exception as exc:
             logger.error(
                 "request %s: the audit write failed (%s at %s)",

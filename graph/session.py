@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graph.errors import ApiError, ErrorCode
 from models.patient_scope import PATIENT_KEY
-from models.tenancy import TENANT_KEY, append_rows
+from models.tenancy import TENANT_KEY, append_fanned, append_rows
 
 logger = logging.getLogger("perfex_graph.session")
 
@@ -184,6 +184,19 @@ class RequestDatabase:
             await append_rows(session, model, rows, render_nulls=True)
 
         await self._run(run)
+
+    async def append_committed(
+        self, model: type[Any], shared: dict[str, Any], varying: dict[str, list[str | None]]
+    ) -> None:
+        """Insert rows that differ only in a few text columns (models/tenancy.py
+        `append_fanned`) and commit them at once, in this request's session: the audit batch,
+        written without a second session and connection for it."""
+
+        async def run(session: AsyncSession) -> None:
+            await append_fanned(session, model, shared, varying)
+
+        async with self.transaction():
+            await self._run(run)
 
     async def _run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with self._lock:

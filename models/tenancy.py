@@ -15,9 +15,10 @@ Covered, besides the criteria:
 - SQL sent on the connection a tenant session checked out (`session.connection()`,
   `exec_driver_sql`) is refused unless it is an ORM SELECT that went through the criteria
   above, a statement of the session's own flush, or a SAVEPOINT.
-- `append_rows(session, Model, rows)` is the one bulk path: a single INSERT of rows of an
-  organization-scoped model, each checked to be (or made) of the session's organization,
-  for append-only records written on every request (the audit log).
+- `append_rows(session, Model, rows)` and `append_fanned(session, Model, shared, varying)`
+  are the bulk paths: a single INSERT of rows of an organization-scoped model, each checked
+  to be (or made) of the session's organization, for append-only records written on every
+  request (the audit log) or in bulk (a device's readings).
 - Otherwise writes go through the unit of work only (the legacy `bulk_*` methods are
   refused): new organization-scoped rows without an organization get the session's; a row whose
   organization is or was another one is refused (checked per row after relationships are
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from sqlalchemy import Engine, event, insert, select
@@ -72,6 +74,7 @@ from sqlalchemy.sql.elements import (
 
 from models.base import SoftDeleteMixin, TenantMixin
 from models.core import Organization, OrganizationMember, User
+from models.fanout import fanned_insert
 from models.patient_scope import PATIENT_KEY, patient_criteria
 from settings import limit_settings
 
@@ -278,9 +281,7 @@ async def append_rows(
     another one is refused, as are the system-managed models. With `render_nulls`, a None
     value is sent as NULL rather than left out, so rows whose None values differ still make
     ONE statement (the ORM groups rows by the keys they send)."""
-    org = organization_of(session.sync_session)
-    if not issubclass(model, TenantMixin) or issubclass(model, _SYSTEM_MANAGED):
-        raise TenantScopeError(f"{model.__name__} rows cannot be appended through a tenant session")
+    org = _appendable(session, model)
     for row in rows:
         if row.setdefault(TENANT_KEY, org) != org:
             raise TenantScopeError("a row of another organization cannot be appended")
@@ -289,6 +290,32 @@ async def append_rows(
         if render_nulls:
             options["render_nulls"] = True
         await session.execute(insert(model), rows, execution_options=options)
+
+
+async def append_fanned(
+    session: AsyncSession,
+    model: type[Any],
+    shared: dict[str, Any],
+    varying: Mapping[str, Sequence[str | None]],
+) -> None:
+    """Like `append_rows`, for rows that differ only in a few text columns (the audit batch:
+    `id` and `patient_id`): ONE `INSERT … SELECT` whose rows the database expands from array
+    parameters (models/fanout.py), the shared values bound once. The rows get the session's
+    organization; naming another one, or letting the organization vary, is refused."""
+    org = _appendable(session, model)
+    if shared.setdefault(TENANT_KEY, org) != org or TENANT_KEY in varying:
+        raise TenantScopeError("a row of another organization cannot be appended")
+    statement = fanned_insert(model, shared, varying, session.sync_session.get_bind().dialect.name)
+    if statement is not None:
+        options = {_APPEND_OPTION: _VETTED, _VETTED_OPTION: _VETTED}
+        await session.execute(statement, execution_options=options)
+
+
+def _appendable(session: AsyncSession, model: type[Any]) -> str:
+    """The session's organization, once `model` is known to be appendable through it."""
+    if not issubclass(model, TenantMixin) or issubclass(model, _SYSTEM_MANAGED):
+        raise TenantScopeError(f"{model.__name__} rows cannot be appended through a tenant session")
+    return organization_of(session.sync_session)
 
 
 @event.listens_for(TenantSession, "before_flush")

@@ -4,14 +4,17 @@ data itself; a failed audit write fails the read closed."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from api_client import Api, Client, statements
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import URL
 
+from graph.audit.trail import Trail, Who, audit_batch, write_audit
 from graph.ids import decode_as
+from graph.session import RequestDatabase
 from models.audit import AuditEvent
 from models.database import session_factory
 
@@ -131,3 +134,51 @@ async def test_admins_filter_the_audit_log_by_patient_user_and_time(
     rows = data["auditEvents"]["nodes"]
     assert rows and all(r["patientId"] == patient and r["userId"] == user for r in rows)
     assert response.headers["x-request-id"] in {r["requestId"] for r in rows}
+
+
+async def test_the_batch_is_written_on_the_connection_that_read(api: Api, portal_url: URL) -> None:
+    """No second session and connection per request for the audit: one checkout in all."""
+    client = await api(portal_url, org=0, roles=["physician"])
+    checkouts: list[object] = []
+
+    def checkout(dbapi_connection: object, *_args: Any) -> None:
+        checkouts.append(dbapi_connection)
+
+    event.listen(client.engine.sync_engine, "checkout", checkout)
+    try:
+        response = await client.post(THREE_PATIENTS)
+    finally:
+        event.remove(client.engine.sync_engine, "checkout", checkout)
+    assert response.status_code == 200 and "errors" not in response.json()
+    assert len(checkouts) == 1
+    assert len(await _events(client, response.headers["x-request-id"])) == 3
+
+
+async def test_a_patient_the_database_refuses_to_reference_is_named_in_metadata(
+    api: Api, portal_url: URL
+) -> None:
+    """A trail naming another organization's patient (data older than the reference checks):
+    the request's session refuses the batch, a session of its own records it anyway, the id
+    in `metadata.patient` instead of the `patient_id` reference."""
+    ours = await api(portal_url, org=0, roles=["physician"])
+    theirs = await api(portal_url, org=1, roles=["physician"])
+    foreign = decode_as(
+        (await theirs.data("{ patients(first: 1) { nodes { id } } }"))["patients"]["nodes"][0][
+            "id"
+        ],
+        "Patient",
+    )
+    trail = Trail(phi=True, types={"Patient"}, rows={("Patient", foreign): foreign})
+    request_id = f"unreferenced-{uuid.uuid4().hex}"
+    who = Who(ours.organization_id or "", ours.user_id, ["physician"], request_id, None, None, None)
+    batch = audit_batch(trail, who, "success")
+    assert batch is not None
+    sessions = ours.app.state.tenant_sessions  # type: ignore[attr-defined]
+    db = RequestDatabase(sessions, ours.organization_id or "")
+    try:
+        await write_audit(sessions, ours.organization_id or "", batch, db)
+    finally:
+        await db.close()
+    events = await _events(ours, request_id)
+    assert [(e.patient_id, e.metadata_["patient"]) for e in events] == [(None, foreign)]
+    assert events[0].organization_id == ours.organization_id
