@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.sqlite_driver import one_trip_dbapi
 from settings import describe
 
 
@@ -61,6 +62,8 @@ def create_engine(url: URL, *, system: bool = False, **overrides: Any) -> AsyncE
         )
     else:
         options.update(connect_args={"timeout": 15})
+        if url.get_driver_name() == "aiosqlite":
+            options.update(module=one_trip_dbapi())  # one thread round trip per statement
     options.update(overrides)
     engine = create_async_engine(url, **options)
     if url.get_backend_name() == "sqlite":
