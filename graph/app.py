@@ -31,6 +31,7 @@ from models.database import (
     create_engine,
 )
 from models.tenancy import tenant_session_factory
+from models.wal import background_checkpoints
 from settings import (
     AuthSettings,
     ConfigError,
@@ -137,7 +138,8 @@ def create_app(
         )
         freeze_startup_objects()
         try:
-            yield
+            async with background_checkpoints(engine):  # SQLite: not in requests' commits
+                yield
         finally:
             await engine.dispose()
 
