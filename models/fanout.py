@@ -11,11 +11,12 @@ left to convert per row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, Insert, String, Text, cast, func, insert, inspect, literal, select
+from sqlalchemy import ARRAY, Insert, String, Text, bindparam, cast, func, insert, inspect, select
 from sqlalchemy.types import TypeDecorator
 
 
@@ -24,21 +25,36 @@ def fanned_insert(
     shared: Mapping[str, Any],
     varying: Mapping[str, Sequence[str | None]],
     dialect: str,
-) -> Insert | None:
-    """`INSERT INTO <table> (<shared>, <varying>) SELECT :shared…, <array elements>`: one row
-    per position of the `varying` lists (attribute -> values, all of one length), each with
-    the `shared` values (attribute -> value). None when the lists are empty.
+) -> tuple[Insert, dict[str, Any]] | None:
+    """`INSERT INTO <table> (<shared>, <varying>) SELECT :shared…, <array elements>` and its
+    parameters: one row per position of the `varying` lists (attribute -> values, all of one
+    length), each with the `shared` values (attribute -> value). None when the lists are
+    empty. The statement is built once per model, attributes and dialect (its SQLAlchemy
+    cache key with it); only the parameters are new.
 
     Raises ValueError when a varying attribute is not a text column, the lists differ in
     length, the primary key does not vary, or a column with a Python-side default is left
     out (such a default would be computed once for the whole statement, not per row)."""
-    mapper = inspect(model)
-    columns = mapper.columns
     lengths = {len(values) for values in varying.values()}
     if len(lengths) != 1:
         raise ValueError("the varying columns must be given, with one length")
     if not lengths.pop():
         return None
+    statement = _statement(model, tuple(shared), tuple(varying), dialect)  # type: ignore[arg-type]  # a class is hashable
+    parameters = {f"shared_{i}": value for i, value in enumerate(shared.values())}
+    if dialect == "postgresql":
+        parameters.update({f"varying_{i}": list(v) for i, v in enumerate(varying.values())})
+    else:
+        parameters["varying"] = orjson.dumps(list(zip(*varying.values(), strict=True))).decode()
+    return statement, parameters
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(
+    model: type[Any], shared: tuple[str, ...], varying: tuple[str, ...], dialect: str
+) -> Insert:
+    mapper = inspect(model)
+    columns = mapper.columns
     for key in varying:
         if not _is_text(columns[key].type):
             raise ValueError(f"{model.__name__}.{key} is not a text column: it cannot vary")
@@ -50,17 +66,19 @@ def fanned_insert(
     if missing:
         raise ValueError(f"{model.__name__}: give {', '.join(missing)} (Python-side defaults)")
     values = [
-        literal(value, type_=columns[key].type).label(f"shared_{i}")
-        for i, (key, value) in enumerate(shared.items())
+        bindparam(f"shared_{i}", type_=columns[key].type).label(f"s{i}")
+        for i, key in enumerate(shared)
     ]
-    names = [f"varying_{i}" for i in range(len(varying))]
+    names = [f"v{i}" for i in range(len(varying))]
     if dialect == "postgresql":
-        arrays = [cast(list(v), ARRAY(Text)) for v in varying.values()]
+        arrays = [
+            cast(bindparam(f"varying_{i}", type_=ARRAY(Text)), ARRAY(Text))
+            for i in range(len(varying))
+        ]
         source = func.unnest(*arrays).table_valued(*names).render_derived(name="fanned")
         expanded: list[Any] = [source.c[name] for name in names]
     else:
-        rows = orjson.dumps(list(zip(*varying.values(), strict=True))).decode()
-        source = func.json_each(rows).table_valued("value")
+        source = func.json_each(bindparam("varying", type_=Text)).table_valued("value")
         expanded = [func.json_extract(source.c.value, f"$[{i}]") for i in range(len(names))]
     targets = [columns[key] for key in (*shared, *varying)]
     return insert(table).from_select(

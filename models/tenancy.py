@@ -305,10 +305,11 @@ async def append_fanned(
     org = _appendable(session, model)
     if shared.setdefault(TENANT_KEY, org) != org or TENANT_KEY in varying:
         raise TenantScopeError("a row of another organization cannot be appended")
-    statement = fanned_insert(model, shared, varying, session.sync_session.get_bind().dialect.name)
-    if statement is not None:
+    fanned = fanned_insert(model, shared, varying, session.sync_session.get_bind().dialect.name)
+    if fanned is not None:
+        statement, parameters = fanned
         options = {_APPEND_OPTION: _VETTED, _VETTED_OPTION: _VETTED}
-        await session.execute(statement, execution_options=options)
+        await session.execute(statement, parameters, execution_options=options)
 
 
 def _appendable(session: AsyncSession, model: type[Any]) -> str:

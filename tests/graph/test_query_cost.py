@@ -264,6 +264,19 @@ async def test_literal_and_variable_pages_cost_the_same(member: Client) -> None:
     assert accepted(await member.query(variable)) == 52
 
 
+async def test_the_same_document_is_priced_by_each_requests_variables(member: Client) -> None:
+    """Figures are kept per document and variables (graph/cost_limits.py): alternating pages
+    of one document must each get their own cost, and the one over the budget its refusal."""
+    n, m, _ = costing(MAX_COST)
+    document, _ = priced(n, m, 0, variables=True)
+    small, large = {"n": 2, "m": 3}, {"n": n, "m": m * 2}
+    for _ in range(2):
+        assert accepted(await member.query(document, small)) == figures(document, small)[0].cost
+        refused = await member.query(document, large)
+        assert limits(refused) == {"cost"}
+        assert refused["errors"][0]["extensions"]["cost"] == figures(document, large)[0].cost
+
+
 def deep(levels: int) -> str:
     """A cheap operation `levels` deep: to-one relations alternate under one patient."""
     chain = ["dialysisProfile", "patient"] * levels
