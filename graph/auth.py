@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from graph.errors import ErrorCode
 from models.core import OrganizationMember, User
 from models.patient_portal import PortalAccount
+from models.tenancy import KEPT_STATEMENT
 from settings import AuthSettings, ConfigError
 
 # RFC 9068 access token type; portal, refresh or ID tokens carry another typ and are refused.
@@ -212,14 +213,17 @@ _MEMBERSHIP = (
     )
     .where(User.id == bindparam("member_user"), User.is_active.is_(true()))
     .limit(1)
+    .execution_options(**{KEPT_STATEMENT: True})  # built (and scoped) once, run per request
 )
 
 
-def membership_statement(claims: Claims) -> Select[Any]:
-    """The member's role in the token's organization, if the user exists and is active."""
-    return _MEMBERSHIP.params(
-        member_organization=claims.organization_id, member_user=claims.user_id
-    )
+def membership_statement(claims: Claims) -> tuple[Select[Any], dict[str, Any]]:
+    """The member's role in the token's organization, if the user exists and is active: the
+    statement, and the parameters of these claims."""
+    return _MEMBERSHIP, {
+        "member_organization": claims.organization_id,
+        "member_user": claims.user_id,
+    }
 
 
 def principal_of(claims: Claims, membership_role: str | None) -> Principal:
@@ -236,7 +240,7 @@ def principal_of(claims: Claims, membership_role: str | None) -> Principal:
 
 async def load_principal(session: AsyncSession, claims: Claims) -> Principal:
     """One statement: the user exists, is active, and is a member of the token's organization."""
-    role = (await session.execute(membership_statement(claims))).scalar_one_or_none()
+    role = (await session.execute(*membership_statement(claims))).scalar_one_or_none()
     return principal_of(claims, role)
 
 

@@ -259,7 +259,7 @@ class ClinicalGraphQL(GraphQL[Context, None]):
                 body = await read_body(request, self.limits.max_body_bytes)
             # One session for the whole request: the membership check runs in the tenant
             # session of the token's organization, which then serves the query.
-            principal = principal_of(claims, await db.scalar(membership_statement(claims)))
+            principal = principal_of(claims, await db.scalar(*membership_statement(claims)))
             if is_patient_only(principal.roles):  # a portal patient: its own chart only
                 patients = await db.rows(portal_patient_statement(principal))
                 principal = bound_to_patient(principal, [row[0] for row in patients])

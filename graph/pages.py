@@ -36,6 +36,7 @@ from graph.lookahead import WHOLE_ROWS, RowShape
 from graph.ordering import Sort, order_by
 from graph.rows import Layout, layout, light_shape
 from models.base import Base
+from models.tenancy import KEPT_STATEMENT
 
 
 def key_types(model: type[Base], order: Sequence[Sort]) -> list[type]:
@@ -81,18 +82,64 @@ def _joined(statement: Select[Any], joins: Sequence[Any]) -> Select[Any]:
     return statement
 
 
-def per_parent_statement(
+PARENT_KEYS = "parent_keys"  # the bound parameter of a per-parent statement's parent keys
+_KEPT_STATEMENTS = 512
+
+
+def parent_keys(keys: Sequence[str], *, lateral: bool) -> dict[str, Any]:
+    """The parameters of a per-parent statement for these parents: an array on PostgreSQL,
+    one JSON array (for `json_each`) on SQLite."""
+    listed = [str(key) for key in keys]
+    return {PARENT_KEYS: listed if lateral else json.dumps(listed)}
+
+
+_PER_PARENT: dict[tuple[Any, ...], tuple[Select[Any], Layout | None]] = {}
+
+
+def kept_per_parent_statement(
+    key: tuple[Any, ...] | None,
     model: type[Base],
     foreign_key: str,
-    keys: Sequence[str],
     page: Page,
     condition: Any,
     *,
     lateral: bool = False,
     shape: RowShape = WHOLE_ROWS,
 ) -> tuple[Select[Any], Layout | None]:
-    """The page of every parent in `keys`: rows of `model` whose `foreign_key` is the parent,
-    each with its `position` (1, 2, ...) in the parent's page, in no particular row order.
+    """`per_parent_statement`, made once per `key` and kept (the last 512): a dashboard
+    asks the same pages again and again, and building one, with SQLAlchemy's cache key of
+    it, was a tenth of a small request's time. `key` must name everything the statement is
+    made of (the relation, the page, the condition's source, the shape) and nothing of the
+    request; None: not kept (a page after a cursor: its position is the request's own)."""
+    if key is None or page.position is not None:
+        return per_parent_statement(
+            model, foreign_key, page, condition, lateral=lateral, shape=shape
+        )
+    key = (*key, lateral)
+    found = _PER_PARENT.get(key)
+    if found is None:
+        statement, read = per_parent_statement(
+            model, foreign_key, page, condition, lateral=lateral, shape=shape
+        )
+        found = statement.execution_options(**{KEPT_STATEMENT: True}), read
+        if len(_PER_PARENT) >= _KEPT_STATEMENTS:
+            _PER_PARENT.pop(next(iter(_PER_PARENT)))  # the oldest
+        _PER_PARENT[key] = found
+    return found
+
+
+def per_parent_statement(
+    model: type[Base],
+    foreign_key: str,
+    page: Page,
+    condition: Any,
+    *,
+    lateral: bool = False,
+    shape: RowShape = WHOLE_ROWS,
+) -> tuple[Select[Any], Layout | None]:
+    """The page of every parent in the `parent_keys` parameter (see `parent_keys`): rows of
+    `model` whose `foreign_key` is the parent, each with its `position` (1, 2, ...) in the
+    parent's page, in no particular row order.
 
     Each parent's page is a `LIMIT` read straight from the `(organization_id, <parent>,
     <order>)` serving index, so only the rows of the pages are read: in a LATERAL subquery
@@ -109,11 +156,9 @@ def per_parent_statement(
         position = func.row_number().over(order_by=ordering).label("position")
         # The keys as one array parameter: the statement's cache key stays the same for any
         # keys (a VALUES list of literals has none, and was compiled for every batch).
-        parent_keys = bindparam("parent_keys", [str(key) for key in keys], type_=ARRAY(Text))
+        keys = bindparam(PARENT_KEYS, type_=ARRAY(Text))
         listed = (
-            func.unnest(cast(parent_keys, ARRAY(Text)))
-            .table_valued("key")
-            .render_derived(name="parents")
+            func.unnest(cast(keys, ARRAY(Text))).table_valued("key").render_derived(name="parents")
         )
         ranked: Any = (
             picked.add_columns(position)
@@ -127,7 +172,7 @@ def per_parent_statement(
         rows, joins, read = _rows_of(row, shape, (ranked.c.position,), lasting=False)
         return _joined(rows.select_from(listed).join(ranked, true()), joins), read
     else:
-        parents = func.json_each(json.dumps([str(key) for key in keys])).table_valued("value")
+        parents = func.json_each(bindparam(PARENT_KEYS, type_=Text)).table_valued("value")
         row = _alias_of(model)
         # By rowid, with the parents first: SQLite looks each picked row up by its rowid in
         # the organization index. (By `id`, and with the join free to be reordered, its

@@ -127,19 +127,21 @@ class RequestDatabase:
 
         return await self._run(run)
 
-    async def rows(self, statement: Select[Any]) -> Sequence[Any]:
-        """The rows of a multi-column SELECT."""
+    async def rows(
+        self, statement: Select[Any], parameters: dict[str, Any] | None = None
+    ) -> Sequence[Any]:
+        """The rows of a multi-column SELECT (with values for its named bound parameters)."""
 
         async def run(session: AsyncSession) -> Sequence[Any]:
-            return (await session.execute(statement)).all()
+            return (await session.execute(statement, parameters)).all()
 
         return await self._run(run)
 
-    async def scalar(self, statement: Select[Any]) -> Any:
+    async def scalar(self, statement: Select[Any], parameters: dict[str, Any] | None = None) -> Any:
         """The first column of the first row of a SELECT (e.g. a COUNT)."""
 
         async def run(session: AsyncSession) -> Any:
-            return await session.scalar(statement)
+            return await session.scalar(statement, parameters)
 
         return await self._run(run)
 

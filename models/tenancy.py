@@ -180,7 +180,7 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
             "a tenant session runs ORM SELECTs only (no text(), Core tables or DML statements)"
         )
     state.update_execution_options(**{_VETTED_OPTION: _VETTED})
-    state.statement = state.statement.options(*_organization_criteria(org))
+    state.statement = _scoped(state.statement, org)
     patient = state.session.info.get(PATIENT_KEY)
     if patient is not None:  # a patient's portal request: that patient's rows only
         state.statement = state.statement.options(
@@ -189,6 +189,31 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
                 for model, criterion in patient_criteria().items()
             )
         )
+
+
+# Execution option of a statement built once and executed again and again (with new
+# parameters): its scoped form is kept per organization, so that neither it nor its
+# SQLAlchemy cache key is made again for each execution.
+KEPT_STATEMENT = "perfex_kept_statement"
+_KEPT_SCOPED = 2048
+_SCOPED: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def _scoped(statement: Any, org: str) -> Any:
+    """`statement` with the organization's criteria; kept when the statement is (see
+    KEPT_STATEMENT). Kept under the statement's identity, the entry holding the statement so
+    that its id cannot be reused by another."""
+    if not statement.get_execution_options().get(KEPT_STATEMENT):
+        return statement.options(*_organization_criteria(org))
+    key = (id(statement), org)
+    kept = _SCOPED.get(key)
+    if kept is not None and kept[0] is statement:
+        return kept[1]
+    scoped = statement.options(*_organization_criteria(org))
+    if len(_SCOPED) >= _KEPT_SCOPED:
+        _SCOPED.pop(next(iter(_SCOPED)))  # the oldest
+    _SCOPED[key] = (statement, scoped)
+    return scoped
 
 
 # --- the session's connection --------------------------------------------------------------

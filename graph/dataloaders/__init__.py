@@ -53,7 +53,7 @@ class Loaders:
         key = ("rows", relation, page.key, where_key, shape)
         loader = self._made.get(key)
         if loader is None:
-            made = BY_RELATION[relation](self._db, page, condition, shape)
+            made = BY_RELATION[relation](self._db, page, condition, shape, where_key)
             loader = self._made[key] = made
         return loader  # type: ignore[no-any-return]
 

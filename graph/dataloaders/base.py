@@ -24,7 +24,7 @@ from graph.audit.trail import record_light_rows
 from graph.connections import Page
 from graph.errors import BadUserInput
 from graph.lookahead import WHOLE_ROWS, RowShape
-from graph.pages import count_per_parent_statement, per_parent_statement
+from graph.pages import count_per_parent_statement, kept_per_parent_statement, parent_keys
 from graph.session import RequestDatabase
 from models.base import Base
 
@@ -89,24 +89,31 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         page: Page,
         condition: Any,
         shape: RowShape = WHOLE_ROWS,
+        condition_key: str | None = None,
     ) -> None:
         super().__init__(max_batch_size=MAX_BATCH)
         self.db = db
         self.page = page
         self.condition = condition
         self.shape = shape  # the columns loaded, the to-one relations joined
+        # What the statement is made of, when `condition_key` names the condition's source
+        # (graph/pages.py keeps the statement under it); None: built for each batch.
+        self.statement_key: tuple[Any, ...] | None = (
+            None if condition_key is None else (type(self), page.key, condition_key, shape)
+        )
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Any]]:
-        statement, light = per_parent_statement(
+        lateral = self.db.dialect == "postgresql"
+        statement, light = kept_per_parent_statement(
+            self.statement_key,
             self.child,
             self.foreign_key,
-            keys,
             self.page,
             self.condition,
-            lateral=self.db.dialect == "postgresql",
+            lateral=lateral,
             shape=self.shape,
         )
-        found = await self.db.rows(statement)
+        found = await self.db.rows(statement, parent_keys(keys, lateral=lateral))
         grouped: dict[str, list[tuple[int, Any]]] = defaultdict(list)
         if light is not None:
             read, items = light.read, []

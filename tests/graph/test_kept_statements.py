@@ -1,0 +1,96 @@
+"""Statements built once and kept (graph/pages.py `kept_per_parent_statement`, the membership
+check) and their scoped forms kept per organization (models/tenancy.py `_scoped`): kept
+under what they are made of, they must serve each organization its own rows and each
+argument its own page, and be built once for the same page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_client import Api, Client
+from sqlalchemy import select
+from sqlalchemy.engine import URL
+
+import graph.pages
+import models.tenancy
+from graph.ids import decode_as
+from models.database import session_factory
+from models.dialyse import DialysisSession
+
+NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
+  patients(first: 8) { nodes { id dialysisSessions(first: $n, where: {status: {eq: $status}}) {
+    nodes { id status } } } }
+}"""
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """Empties both caches for the test and records each per-parent statement built."""
+    monkeypatch.setattr(graph.pages, "_PER_PARENT", {})
+    monkeypatch.setattr(models.tenancy, "_SCOPED", {})
+    made: list[tuple[Any, ...]] = []
+    build = graph.pages.per_parent_statement
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(graph.pages, "per_parent_statement", counted)
+    return made
+
+
+async def _sessions(client: Client, status: str, n: int) -> dict[str, list[dict[str, str]]]:
+    data = await client.data(NESTED, {"status": status, "n": n})
+    return {
+        decode_as(p["id"], "Patient"): p["dialysisSessions"]["nodes"]
+        for p in data["patients"]["nodes"]
+    }
+
+
+async def _truth(client: Client, ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(organization, patient) of each session id, as the database has them."""
+    async with session_factory(client.engine)() as session:
+        rows = await session.execute(
+            select(
+                DialysisSession.id, DialysisSession.organization_id, DialysisSession.patient_id
+            ).where(DialysisSession.id.in_(ids))
+        )
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+
+async def test_one_kept_statement_serves_each_organization_its_own_rows(
+    api: Api, seeded_url: URL, builds: list[tuple[Any, ...]]
+) -> None:
+    first = await api(seeded_url, org=0, roles=["physician"])
+    second = await api(seeded_url, org=1, roles=["physician"])
+    assert first.organization_id != second.organization_id
+    for client in (first, second, first, second):
+        pages = await _sessions(client, "COMPLETED", 3)
+        ids = [decode_as(s["id"], "DialysisSession") for nodes in pages.values() for s in nodes]
+        assert ids, "the seeded patients have completed sessions"
+        truth = await _truth(client, ids)
+        for patient, nodes in pages.items():
+            for node in nodes:
+                assert truth[decode_as(node["id"], "DialysisSession")] == (
+                    client.organization_id,
+                    patient,
+                )
+    assert len(builds) == 1  # one statement for four requests of two organizations
+    organizations = {org for (_, org) in models.tenancy._SCOPED}
+    assert {first.organization_id, second.organization_id} <= organizations
+
+
+async def test_kept_statements_are_told_apart_by_their_arguments(
+    api: Api, seeded_url: URL, builds: list[tuple[Any, ...]]
+) -> None:
+    client = await api(seeded_url, org=0, roles=["physician"])
+    asked = [("COMPLETED", 1), ("CANCELLED", 2), ("COMPLETED", 2), ("COMPLETED", 1)]
+    seen: dict[tuple[str, int], dict[str, list[dict[str, str]]]] = {}
+    for status, n in asked:
+        pages = await _sessions(client, status, n)
+        for nodes in pages.values():
+            assert len(nodes) <= n and all(node["status"] == status for node in nodes)
+        assert seen.setdefault((status, n), pages) == pages  # the same again
+    assert any(len(nodes) == 2 for nodes in seen[("COMPLETED", 2)].values())
+    assert len(builds) == 3  # one per distinct page and condition
