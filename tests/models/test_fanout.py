@@ -119,7 +119,7 @@ async def test_a_patient_of_another_organization_is_refused_by_the_database(
     """The database's tenant reference check holds for rows it expands itself."""
     ours, theirs = await insert_base_rows(private_engine), await insert_base_rows(private_engine)
     request_id = uuid.uuid4().hex
-    with pytest.raises(Exception, match="(?i)tenant_reference|integrity|constraint|violat"):
+    with pytest.raises(Exception, match=r"(?i)tenant_reference|integrity|constraint|violat"):
         async with _session(private_engine, ours.organization_id) as session, session.begin():
             varying = {"id": [str(uuid.uuid4())], "patient_id": [theirs.patient_id]}
             await append_fanned(session, AuditEvent, _shared(ours, request_id), varying)
