@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -93,7 +93,27 @@ def parent_keys(keys: Sequence[str], *, lateral: bool) -> dict[str, Any]:
     return {PARENT_KEYS: listed if lateral else json.dumps(listed)}
 
 
-_PER_PARENT: dict[tuple[Any, ...], tuple[Select[Any], Layout | None]] = {}
+_KEPT: dict[tuple[Any, ...], tuple[Select[Any], Layout | None]] = {}
+Built = tuple[Select[Any], "Layout | None"]
+
+
+def kept(key: tuple[Any, ...] | None, build: Callable[[], Built]) -> Built:
+    """`build()`, made once per `key` and kept (the last 512): a dashboard asks the same
+    pages again and again, and building one, with SQLAlchemy's cache key of it, was a tenth
+    of a small request's time. `key` must name everything the statement is made of (the
+    relation or list, the page, the condition's source, the shape) and nothing of the
+    request; None: not kept. Kept statements carry KEPT_STATEMENT, so that their scoped
+    forms are kept too (models/tenancy.py)."""
+    if key is None:
+        return build()
+    found = _KEPT.get(key)
+    if found is None:
+        statement, read = build()
+        found = statement.execution_options(**{KEPT_STATEMENT: True}), read
+        if len(_KEPT) >= _KEPT_STATEMENTS:
+            _KEPT.pop(next(iter(_KEPT)))  # the oldest
+        _KEPT[key] = found
+    return found
 
 
 def kept_per_parent_statement(
@@ -106,26 +126,15 @@ def kept_per_parent_statement(
     lateral: bool = False,
     shape: RowShape = WHOLE_ROWS,
 ) -> tuple[Select[Any], Layout | None]:
-    """`per_parent_statement`, made once per `key` and kept (the last 512): a dashboard
-    asks the same pages again and again, and building one, with SQLAlchemy's cache key of
-    it, was a tenth of a small request's time. `key` must name everything the statement is
-    made of (the relation, the page, the condition's source, the shape) and nothing of the
-    request; None: not kept (a page after a cursor: its position is the request's own)."""
-    if key is None or page.position is not None:
+    """`per_parent_statement`, kept under `key` (see `kept`), unless the page is after a
+    cursor: its position is the request's own."""
+
+    def build() -> Built:
         return per_parent_statement(
             model, foreign_key, page, condition, lateral=lateral, shape=shape
         )
-    key = (*key, lateral)
-    found = _PER_PARENT.get(key)
-    if found is None:
-        statement, read = per_parent_statement(
-            model, foreign_key, page, condition, lateral=lateral, shape=shape
-        )
-        found = statement.execution_options(**{KEPT_STATEMENT: True}), read
-        if len(_PER_PARENT) >= _KEPT_STATEMENTS:
-            _PER_PARENT.pop(next(iter(_PER_PARENT)))  # the oldest
-        _PER_PARENT[key] = found
-    return found
+
+    return kept(None if key is None or page.position is not None else (*key, lateral), build)
 
 
 def per_parent_statement(

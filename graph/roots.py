@@ -25,7 +25,7 @@ from graph.lookahead import row_shape
 from graph.mirror import declaration_of_type
 from graph.naming import lower_first, plural
 from graph.ordering import sorts_of
-from graph.pages import count_statement, key_types, page_statement
+from graph.pages import count_statement, kept, key_types, page_statement
 from graph.permissions import check_arguments, with_rule
 from graph.relations import always_loaded, order_argument, where_argument
 
@@ -90,7 +90,12 @@ def listing(type_: type, *, search: Search | None = None, search_help: str = "")
         db = info.context.db
         raw = info._raw_info
         shape = row_shape(raw.field_nodes, raw.fragments, model, always_loaded(model, sorts))
-        statement, light = page_statement(model, page, condition, shape)
+        # Kept (graph/pages.py `kept`) unless after a cursor or searching: the position and
+        # the text are the request's own.
+        key = None
+        if page.position is None and search is None:
+            key = ("root", model, page.key, repr(where), shape)
+        statement, light = kept(key, lambda: page_statement(model, page, condition, shape))
         if light is not None:  # light rows (graph/rows.py)
             rows: Sequence[Any] = [light.read(row) for row in await db.rows(statement)]
             record_light_rows(db, rows, light.joined)

@@ -1,5 +1,5 @@
-"""Statements built once and kept (graph/pages.py `kept_per_parent_statement`, the membership
-check) and their scoped forms kept per organization (models/tenancy.py `_scoped`): kept
+"""Statements built once and kept (graph/pages.py `kept`: root and nested pages; the
+membership check) and their scoped forms kept per organization (models/tenancy.py `_scoped`): kept
 under what they are made of, they must serve each organization its own rows and each
 argument its own page, and be built once for the same page."""
 
@@ -17,6 +17,7 @@ import models.tenancy
 from graph.ids import decode_as
 from models.database import session_factory
 from models.dialyse import DialysisSession
+from models.healthcare import Patient
 
 NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
   patients(first: 8) { nodes { id dialysisSessions(first: $n, where: {status: {eq: $status}}) {
@@ -27,7 +28,7 @@ NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Empties both caches for the test and records each per-parent statement built."""
-    monkeypatch.setattr(graph.pages, "_PER_PARENT", {})
+    monkeypatch.setattr(graph.pages, "_KEPT", {})
     monkeypatch.setattr(models.tenancy, "_SCOPED", {})
     made: list[tuple[Any, ...]] = []
     build = graph.pages.per_parent_statement
@@ -59,6 +60,14 @@ async def _truth(client: Client, ids: list[str]) -> dict[str, tuple[str, str]]:
         return {row[0]: (row[1], row[2]) for row in rows}
 
 
+async def _organizations_of(client: Client, patients: list[str]) -> set[str]:
+    async with session_factory(client.engine)() as session:
+        found = await session.scalars(
+            select(Patient.organization_id).where(Patient.id.in_(patients))
+        )
+        return set(found.all())
+
+
 async def test_one_kept_statement_serves_each_organization_its_own_rows(
     api: Api, seeded_url: URL, builds: list[tuple[Any, ...]]
 ) -> None:
@@ -70,13 +79,14 @@ async def test_one_kept_statement_serves_each_organization_its_own_rows(
         ids = [decode_as(s["id"], "DialysisSession") for nodes in pages.values() for s in nodes]
         assert ids, "the seeded patients have completed sessions"
         truth = await _truth(client, ids)
+        assert await _organizations_of(client, list(pages)) == {client.organization_id}
         for patient, nodes in pages.items():
             for node in nodes:
                 assert truth[decode_as(node["id"], "DialysisSession")] == (
                     client.organization_id,
                     patient,
                 )
-    assert len(builds) == 1  # one statement for four requests of two organizations
+    assert len(builds) == 1  # one nested statement for four requests of two organizations
     organizations = {org for (_, org) in models.tenancy._SCOPED}
     assert {first.organization_id, second.organization_id} <= organizations
 
