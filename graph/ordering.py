@@ -9,12 +9,13 @@ type, never derived from indexes: adding an index must not move rows.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, inspect
 
 from graph.errors import BadUserInput
 
@@ -50,15 +51,26 @@ def desc(attribute: str) -> Sort:
 
 
 def order_by(entity: Any, order: Sequence[Sort], *, backwards: bool = False) -> list[Any]:
-    """ORDER BY terms for `entity` (a model or an alias of it), with `id` as the tie-breaker."""
+    """ORDER BY terms for `entity` (a model or an alias of it), with `id` as the tie-breaker.
+    A NOT NULL column's term states no NULLS placement: it changes nothing there, and SQLite
+    (whose indexes hold NULLs first) could not read an ascending `NULLS LAST` from an index."""
     terms: list[ColumnElement[Any]] = []
+    model = inspect(entity).mapper.class_
     for sort in order:
         step = sort.reversed() if backwards else sort
         column = getattr(entity, step.attribute)
         term = column.desc() if step.descending else column.asc()
-        terms.append(term.nulls_first() if step.nulls_first else term.nulls_last())
+        if _nullable(model, step.attribute):
+            term = term.nulls_first() if step.nulls_first else term.nulls_last()
+        terms.append(term)
     terms.append(entity.id.desc() if backwards else entity.id.asc())
     return terms
+
+
+@functools.cache
+def _nullable(model: type, attribute: str) -> bool:
+    column = inspect(model).columns.get(attribute)
+    return column is None or bool(column.nullable)
 
 
 _PINNED: dict[type, tuple[Sort, ...]] = {}

@@ -36,6 +36,14 @@ class Patient(SoftDeletableRecord):
             "api_healthcare_patients_mrn", "organization_id", text("lower(medical_record_number)")
         ),
         Index("api_healthcare_patients_date_of_birth", "organization_id", "date_of_birth"),
+        # The roster's order (graph/healthcare/types.py), so a page is read without a sort.
+        Index(
+            "api_healthcare_patients_org_name_order",
+            "organization_id",
+            "last_name",
+            "first_name",
+            "id",
+        ),
         {
             "info": {"module": "healthcare", "tier": 1, "patient_centric": False},
         },

@@ -444,6 +444,34 @@ async def test_the_rosters_nested_pages_are_read_from_the_index_without_a_sort(
             assert "rowid=?" in " ".join(detail for _, detail in nodes.values()), nodes
 
 
+async def test_the_rosters_page_of_patients_is_read_in_index_order(
+    client: Client, dataset: Dataset
+) -> None:
+    """The roster's order (last name, first name, id) is the serving index
+    `(organization_id, last_name, first_name, id)`: a page reads its rows in order instead
+    of sorting every patient of the organization (SQLite's `USE TEMP B-TREE FOR ORDER BY`;
+    PostgreSQL's `Sort` over the organization's rows)."""
+    document, variables = operations(dataset)["Q1 Roster"]
+    _data, seen = await run(client, document, variables)
+    (page,) = [
+        s for s in seen if re.match(r"\s*SELECT .*?\sFROM healthcare_patients\b", s.sql, re.S)
+    ]
+    async with client.engine.connect() as conn:
+        if client.engine.dialect.name == "sqlite":
+            rows = await conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + page.sql, tuple(page.parameters or ())
+            )
+            plan = [str(row.detail) for row in rows]
+            assert not [d for d in plan if "TEMP B-TREE" in d], plan
+            assert any("api_healthcare_patients_org_name_order" in d for d in plan), plan
+        else:
+            explained = await conn.exec_driver_sql(
+                "EXPLAIN (FORMAT JSON) " + page.sql, tuple(page.parameters or ())
+            )
+            nodes = list(_plan_nodes(explained.scalar()[0]["Plan"]))
+            assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")], nodes
+
+
 async def test_the_plan_check_sees_a_full_scan(client: Client) -> None:
     """Guards the test above: a filter no index serves is reported."""
     sql = "SELECT id FROM dialyse_labs AS labs WHERE hemoglobin > 11 ORDER BY potassium"

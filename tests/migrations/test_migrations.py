@@ -96,6 +96,6 @@ async def test_serving_indexes_exist_after_migration(migrated_url: URL) -> None:
             present = {name for name in await conn.scalars(catalog) if name}
     finally:
         await engine.dispose()
-    assert len(declared) == 10
+    assert len(declared) == 11
     assert declared <= present
     assert {n for n in present if n.startswith(SERVING_INDEX_PREFIX)} == declared
