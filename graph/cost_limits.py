@@ -35,6 +35,7 @@ from strawberry.schema.schema import validate_document
 
 from graph.cost import Budget, CostWalker, Figures
 from graph.errors import ErrorCode
+from models.memo import IdentityMemo
 
 # (limit = the figure's name, budget field, extension key of the maximum, message)
 LIMITS = (
@@ -146,8 +147,7 @@ class QueryCost(SchemaExtension):
 
 # The figures of the last documents and variables: a dashboard sends the same few again and
 # again, and walking the operation was a tenth of a small request's time.
-_FIGURES: dict[tuple[Any, ...], tuple[DocumentNode, Figures]] = {}
-_FIGURES_KEPT = 256
+_FIGURES: IdentityMemo[Figures] = IdentityMemo(256)
 _VARIABLES_KEPT_BYTES = 2048  # larger variables are walked every time, not kept
 
 
@@ -159,23 +159,19 @@ def _figures(
     variables: Mapping[str, Any],
 ) -> Figures:
     """The operation's figures; the same document (Strawberry's parse cache returns the same
-    node for the same text), operation, budget and variables give the same figures. Kept by
-    the document's identity: the entry holds the document, so its id is not reused."""
+    node for the same text), operation, budget and variables give the same figures."""
     try:
         given: bytes | None = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         given = None
-    keep = given is not None and len(given) <= _VARIABLES_KEPT_BYTES
-    key = (id(document), id(operation), budget, given)
-    kept = _FIGURES.get(key) if keep else None
-    if kept is not None and kept[0] is document:
-        return kept[1]
-    figures = CostWalker(schema, document, budget, variables).operation(operation)
-    if keep:
-        if len(_FIGURES) >= _FIGURES_KEPT:
-            _FIGURES.pop(next(iter(_FIGURES)))  # the oldest
-        _FIGURES[key] = (document, figures)
-    return figures
+    if given is None or len(given) > _VARIABLES_KEPT_BYTES:
+        return CostWalker(schema, document, budget, variables).operation(operation)
+    key = (id(operation), budget, given)  # the operation is the document's: kept with it
+    kept = _FIGURES.get(document, key)
+    if kept is None:
+        figures = CostWalker(schema, document, budget, variables).operation(operation)
+        kept = _FIGURES.put(document, figures, key)
+    return kept
 
 
 __all__ = ["QueryCost", "chosen_operation", "cost_rule", "limit_errors"]

@@ -69,7 +69,7 @@ def order_by(entity: Any, order: Sequence[Sort], *, backwards: bool = False) -> 
 
 @functools.cache
 def _nullable(model: type, attribute: str) -> bool:
-    column = inspect(model).columns.get(attribute)
+    column: Any = inspect(model).columns.get(attribute)
     return column is None or bool(column.nullable)
 
 

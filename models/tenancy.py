@@ -75,6 +75,7 @@ from sqlalchemy.sql.elements import (
 from models.base import SoftDeleteMixin, TenantMixin
 from models.core import Organization, OrganizationMember, User
 from models.fanout import fanned_insert
+from models.memo import IdentityMemo
 from models.patient_scope import PATIENT_KEY, patient_criteria
 from settings import limit_settings
 
@@ -195,25 +196,18 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
 # parameters): its scoped form is kept per organization, so that neither it nor its
 # SQLAlchemy cache key is made again for each execution.
 KEPT_STATEMENT = "perfex_kept_statement"
-_KEPT_SCOPED = 2048
-_SCOPED: dict[tuple[int, str], tuple[Any, Any]] = {}
+_SCOPED: IdentityMemo[Any] = IdentityMemo(2048)
 
 
 def _scoped(statement: Any, org: str) -> Any:
     """`statement` with the organization's criteria; kept when the statement is (see
-    KEPT_STATEMENT). Kept under the statement's identity, the entry holding the statement so
-    that its id cannot be reused by another."""
+    KEPT_STATEMENT), per organization."""
     if not statement.get_execution_options().get(KEPT_STATEMENT):
         return statement.options(*_organization_criteria(org))
-    key = (id(statement), org)
-    kept = _SCOPED.get(key)
-    if kept is not None and kept[0] is statement:
-        return kept[1]
-    scoped = statement.options(*_organization_criteria(org))
-    if len(_SCOPED) >= _KEPT_SCOPED:
-        _SCOPED.pop(next(iter(_SCOPED)))  # the oldest
-    _SCOPED[key] = (statement, scoped)
-    return scoped
+    kept = _SCOPED.get(statement, org)
+    if kept is None:
+        kept = _SCOPED.put(statement, statement.options(*_organization_criteria(org)), org)
+    return kept
 
 
 # --- the session's connection --------------------------------------------------------------

@@ -35,9 +35,16 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.healthcare import Patient
 from models.imaging_ai import ImagingReport
+from models.memo import IdentityMemo
 from models.patient_scope import patient_criteria
 from models.population_health import QualityMeasurement
-from models.tenancy import TENANT_KEY, TenantSession, append_fanned, append_rows
+from models.tenancy import (
+    KEPT_STATEMENT,
+    TENANT_KEY,
+    TenantSession,
+    append_fanned,
+    append_rows,
+)
 
 logger = logging.getLogger("perfex_graph.audit")
 
@@ -134,8 +141,23 @@ def _trail_of(session: Any) -> Trail | None:
 def _types_read(state: ORMExecuteState) -> None:
     trail = _trail_of(state.session)
     if trail is not None and state.is_select:
-        for mapper in state.all_mappers:
-            trail.saw_type(mapper.class_)
+        for model in _models_read(state):
+            trail.saw_type(model)
+
+
+_MODELS_READ: IdentityMemo[tuple[type[Base], ...]] = IdentityMemo(2048)
+
+
+def _models_read(state: ORMExecuteState) -> tuple[type[Base], ...]:
+    """The models a SELECT reads; for a kept statement (models/tenancy.py KEPT_STATEMENT,
+    here in its scoped form, itself kept) found once, not walked again per execution."""
+    statement = state.statement
+    if not statement.get_execution_options().get(KEPT_STATEMENT):
+        return tuple(mapper.class_ for mapper in state.all_mappers)
+    found = _MODELS_READ.get(statement)
+    if found is None:
+        found = _MODELS_READ.put(statement, tuple(m.class_ for m in state.all_mappers))
+    return found
 
 
 @event.listens_for(Base, "load", propagate=True)

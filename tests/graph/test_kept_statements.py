@@ -15,9 +15,11 @@ from sqlalchemy.engine import URL
 import graph.pages
 import models.tenancy
 from graph.ids import decode_as
+from models.audit import AuditEvent
 from models.database import session_factory
 from models.dialyse import DialysisSession
 from models.healthcare import Patient
+from models.memo import IdentityMemo
 
 NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
   patients(first: 8) { nodes { id dialysisSessions(first: $n, where: {status: {eq: $status}}) {
@@ -29,7 +31,7 @@ NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Empties both caches for the test and records each per-parent statement built."""
     monkeypatch.setattr(graph.pages, "_KEPT", {})
-    monkeypatch.setattr(models.tenancy, "_SCOPED", {})
+    monkeypatch.setattr(models.tenancy, "_SCOPED", IdentityMemo(2048))
     made: list[tuple[Any, ...]] = []
     build = graph.pages.per_parent_statement
 
@@ -87,7 +89,7 @@ async def test_one_kept_statement_serves_each_organization_its_own_rows(
                     patient,
                 )
     assert len(builds) == 1  # one nested statement for four requests of two organizations
-    organizations = {org for (_, org) in models.tenancy._SCOPED}
+    organizations = models.tenancy._SCOPED.extras()
     assert {first.organization_id, second.organization_id} <= organizations
 
 
@@ -104,3 +106,23 @@ async def test_kept_statements_are_told_apart_by_their_arguments(
         assert seen.setdefault((status, n), pages) == pages  # the same again
     assert any(len(nodes) == 2 for nodes in seen[("COMPLETED", 2)].values())
     assert len(builds) == 3  # one per distinct page and condition
+
+
+async def test_the_audit_names_the_types_a_kept_statement_reads_every_time(
+    api: Api, seeded_url: URL, builds: list[tuple[Any, ...]]
+) -> None:
+    """The models a kept statement reads are found once (graph/audit/trail.py): each request's
+    audit batch must still name them."""
+    client = await api(seeded_url, org=0, roles=["physician"])
+    for _ in range(3):
+        response = await client.post(NESTED, {"status": "COMPLETED", "n": 2})
+        assert response.status_code == 200 and "errors" not in response.json()
+        async with session_factory(client.engine)() as session:
+            types = await session.scalars(
+                select(AuditEvent.entity_type).where(
+                    AuditEvent.request_id == response.headers["x-request-id"]
+                )
+            )
+            named = {name for text in types.all() for name in text.split(",")}
+        assert {"Patient", "DialysisSession"} <= named
+    assert len(builds) == 1
