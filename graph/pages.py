@@ -116,27 +116,6 @@ def kept(key: tuple[Any, ...] | None, build: Callable[[], Built]) -> Built:
     return found
 
 
-def kept_per_parent_statement(
-    key: tuple[Any, ...] | None,
-    model: type[Base],
-    foreign_key: str,
-    page: Page,
-    condition: Any,
-    *,
-    lateral: bool = False,
-    shape: RowShape = WHOLE_ROWS,
-) -> tuple[Select[Any], Layout | None]:
-    """`per_parent_statement`, kept under `key` (see `kept`), unless the page is after a
-    cursor: its position is the request's own."""
-
-    def build() -> Built:
-        return per_parent_statement(
-            model, foreign_key, page, condition, lateral=lateral, shape=shape
-        )
-
-    return kept(None if key is None or page.position is not None else (*key, lateral), build)
-
-
 def per_parent_statement(
     model: type[Base],
     foreign_key: str,

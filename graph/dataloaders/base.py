@@ -24,7 +24,7 @@ from graph.audit.trail import record_light_rows
 from graph.connections import Page
 from graph.errors import BadUserInput
 from graph.lookahead import WHOLE_ROWS, RowShape
-from graph.pages import count_per_parent_statement, kept_per_parent_statement, parent_keys
+from graph.pages import count_per_parent_statement, kept, parent_keys, per_parent_statement
 from graph.session import RequestDatabase
 from models.base import Base
 
@@ -97,21 +97,20 @@ class ByRelationLoader(DataLoader):  # type: ignore[type-arg]
         self.condition = condition
         self.shape = shape  # the columns loaded, the to-one relations joined
         # What the statement is made of, when `condition_key` names the condition's source
-        # (graph/pages.py keeps the statement under it); None: built for each batch.
-        self.statement_key: tuple[Any, ...] | None = (
-            None if condition_key is None else (type(self), page.key, condition_key, shape)
-        )
+        # (graph/pages.py `kept` keeps the statement under it); None: built for each batch
+        # (also after a cursor: the position is the request's own).
+        self.statement_key: tuple[Any, ...] | None = None
+        if condition_key is not None and page.position is None:
+            self.statement_key = (type(self), page.key, condition_key, shape)
 
     async def batch_load_fn(self, keys: Sequence[str]) -> list[list[Any]]:
         lateral = self.db.dialect == "postgresql"
-        statement, light = kept_per_parent_statement(
-            self.statement_key,
-            self.child,
-            self.foreign_key,
-            self.page,
-            self.condition,
-            lateral=lateral,
-            shape=self.shape,
+        kept_as, page, shape = self.statement_key, self.page, self.shape
+        statement, light = kept(
+            None if kept_as is None else (*kept_as, lateral),
+            lambda: per_parent_statement(
+                self.child, self.foreign_key, page, self.condition, lateral=lateral, shape=shape
+            ),
         )
         found = await self.db.rows(statement, parent_keys(keys, lateral=lateral))
         grouped: dict[str, list[tuple[int, Any]]] = defaultdict(list)
