@@ -12,6 +12,7 @@ from api_client import Api, Client
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
+import graph.dataloaders.base
 import graph.pages
 import models.tenancy
 from graph.ids import decode_as
@@ -33,13 +34,13 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     monkeypatch.setattr(graph.pages, "_KEPT", {})
     monkeypatch.setattr(models.tenancy, "_SCOPED", IdentityMemo(2048))
     made: list[tuple[Any, ...]] = []
-    build = graph.pages.per_parent_statement
+    build = graph.dataloaders.base.per_parent_statement
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         made.append(args)
         return build(*args, **kwargs)
 
-    monkeypatch.setattr(graph.pages, "per_parent_statement", counted)
+    monkeypatch.setattr(graph.dataloaders.base, "per_parent_statement", counted)
     return made
 
 
