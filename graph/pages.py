@@ -93,8 +93,8 @@ def parent_keys(keys: Sequence[str], *, lateral: bool) -> dict[str, Any]:
     return {PARENT_KEYS: listed if lateral else json.dumps(listed)}
 
 
-_KEPT: dict[tuple[Any, ...], tuple[Select[Any], Layout | None]] = {}
-Built = tuple[Select[Any], "Layout | None"]
+Built = tuple[Select[Any], "Layout | None"]  # a statement, and how to read its rows
+_KEPT: dict[tuple[Any, ...], Built] = {}
 
 
 def kept(key: tuple[Any, ...] | None, build: Callable[[], Built]) -> Built:
