@@ -24,15 +24,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from graph.audit.trail import (
-    TRAIL_KEY,
-    Trail,
-    Who,
-    audit_batch,
-    operation_name_of,
-    outcome_of,
-    write_audit,
-)
+from graph.audit.batch import Who, audit_batch, write_audit
+from graph.audit.trail import TRAIL_KEY, Trail, operation_name_of, outcome_of
 from graph.auth import (
     AuthError,
     Claims,
@@ -214,7 +207,7 @@ class ClinicalGraphQL(GraphQL[Context, None]):
         trail: Trail,
         request_db: RequestDatabase | None,
     ) -> bool:
-        """Write the request's audit batch (graph/audit/trail.py); False if that failed."""
+        """Write the request's audit batch (graph/audit/batch.py); False if that failed."""
         client = request.client
         who = Who(
             organization_id=claims.organization_id,

@@ -2,13 +2,10 @@
 
 While a request runs, its tenant session carries a `Trail` (`session.info[TRAIL_KEY]`): every
 SELECT adds the types it reads (aggregates included) and every row loaded adds its patient. At
-the end the endpoint writes the trail in one INSERT of `audit_events` rows, one per patient
-touched (or one without a patient when only aggregates or patient-less rows were read): who
-(user, roles), the organization, the operation name, request id, client address and user
-agent, the outcome (`success`, `denied` when a field was FORBIDDEN, `error`), and the types in
-`entity_type`. Never the PHI itself: ids and type names only. A request that read no patient
-data (`me`, `calculate`, organizations, users) is not written. If the write fails, a request
-that read patient data is answered 503 with no data (fail closed).
+the end the endpoint writes the trail as one batch (graph/audit/batch.py), with the outcome
+(`success`, `denied` when a field was FORBIDDEN, `error`). Never the PHI itself: ids and type
+names only. A request that read no patient data (`me`, `calculate`, organizations, users) is
+not written.
 
 Reads of the audit log itself are recorded as reads of `AuditEvent` without fanning out to
 the patients its rows name (that would make every review of the log grow it by its size).
@@ -16,18 +13,13 @@ the patients its rows name (that would make every review of the log grow it by i
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, QueryContext
-from uuid6 import uuid7
 
 from graph.errors import ErrorCode
 from graph.rows import LightRow, model_of
@@ -40,16 +32,10 @@ from models.patient_scope import patient_criteria
 from models.population_health import QualityMeasurement
 from models.tenancy import (
     KEPT_STATEMENT,
-    TENANT_KEY,
     TenantSession,
-    append_fanned,
-    append_rows,
 )
 
-logger = logging.getLogger("perfex_graph.audit")
-
 TRAIL_KEY = "perfex_audit_trail"
-MAX_TYPES_TEXT = 500  # entity_type holds the sorted type names, cut to this length
 
 
 def phi_types() -> frozenset[type[Base]]:
@@ -187,120 +173,11 @@ def outcome_of(result: Any) -> str:
     return "error" if codes else "success"
 
 
-@dataclass(frozen=True)
-class Who:
-    """The request's caller and where it came from."""
-
-    organization_id: str
-    user_id: str | None
-    roles: Sequence[str]
-    request_id: str
-    operation_name: str | None
-    ip_address: str | None
-    user_agent: str | None
-
-
-Row = dict[str, Any]  # an audit_events row, attribute -> value
-
-
-@dataclass(frozen=True)
-class AuditBatch:
-    """One request's audit rows: the values they share, and the patients (one row each)."""
-
-    shared: Row
-    patients: list[str | None]
-
-    def varying(self) -> dict[str, list[str | None]]:
-        """What differs between the rows: a new id each, and the patient. Ids are time-ordered
-        (UUIDv7): each batch appends to the end of the primary key's index instead of at
-        random places in it (a third less time for 100 rows on SQLite)."""
-        return {"id": [str(uuid7()) for _ in self.patients], "patient_id": self.patients}
-
-    def unreferenced(self) -> list[Row]:
-        """The rows with each patient id in `metadata.patient` instead of the `patient_id`
-        reference: for an id the database refuses to reference (a row of another
-        organization or a deleted one, left by data older than the reference checks)."""
-        return [
-            {
-                **self.shared,
-                "id": str(uuid7()),
-                "patient_id": None,
-                "metadata_": {**self.shared["metadata_"], "patient": patient},
-            }
-            for patient in self.patients
-        ]
-
-
-def audit_batch(trail: Trail, who: Who, outcome: str, action: str = "read") -> AuditBatch | None:
-    """The audit rows of one request's trail (None when it read no patient data)."""
-    if not trail.phi and action == "read" and outcome != "denied":
-        return None  # nothing of a patient was read, and nothing was refused
-    now = dt.datetime.now(dt.UTC)
-    shared: Row = {
-        "organization_id": who.organization_id,
-        "user_id": who.user_id,
-        "action": action,
-        "entity_type": ",".join(sorted(trail.types))[:MAX_TYPES_TEXT] or "request",
-        "operation_name": who.operation_name,
-        "request_id": who.request_id,
-        "ip_address": who.ip_address,
-        "user_agent": (who.user_agent or "")[:500] or None,
-        "outcome": outcome,
-        "metadata_": {"roles": list(who.roles), "types": sorted(trail.types)},
-        "occurred_at": now,
-        "created_at": now,
-        "updated_at": now,
-    }
-    return AuditBatch(shared, [*sorted(trail.patients)] or [None])
-
-
-class AuditTarget(Protocol):
-    """Where a batch can be written in one transaction: the request's own database access
-    (graph/session.py `RequestDatabase`), while it is usable."""
-
-    async def append_committed(
-        self, model: type[Base], shared: Row, varying: dict[str, list[str | None]]
-    ) -> None: ...
-
-
-async def write_audit(
-    sessions: async_sessionmaker[AsyncSession],
-    organization_id: str,
-    batch: AuditBatch,
-    request_db: AuditTarget | None = None,
-) -> None:
-    """One transaction, one INSERT (models.tenancy.append_fanned), in the organization's
-    tenant session, so the tenant checks and, on PostgreSQL, row-level security apply to the
-    audit rows too. First in the request's own session when given (no second session and
-    connection for it); if that fails for any reason, in a session of its own."""
-    if request_db is not None:
-        try:
-            await request_db.append_committed(AuditEvent, dict(batch.shared), batch.varying())
-            return
-        except Exception as exc:  # a cancelled statement, a refused patient reference, ...
-            logger.info("audit batch: the request's session refused it (%s)", type(exc).__name__)
-    try:
-        async with _session(sessions, organization_id) as session, session.begin():
-            await append_fanned(session, AuditEvent, dict(batch.shared), batch.varying())
-    except IntegrityError:
-        # A patient id the database refuses to reference: record the event anyway.
-        async with _session(sessions, organization_id) as session, session.begin():
-            await append_rows(session, AuditEvent, batch.unreferenced())
-
-
-def _session(sessions: async_sessionmaker[AsyncSession], organization_id: str) -> AsyncSession:
-    return sessions(info={TENANT_KEY: organization_id})
-
-
 __all__ = [
     "TRAIL_KEY",
-    "AuditBatch",
     "Trail",
-    "Who",
-    "audit_batch",
     "operation_name_of",
     "outcome_of",
     "phi_types",
     "record_light_rows",
-    "write_audit",
 ]

@@ -12,7 +12,8 @@ from api_client import Api, Client, statements
 from sqlalchemy import event, select
 from sqlalchemy.engine import URL
 
-from graph.audit.trail import Trail, Who, audit_batch, write_audit
+from graph.audit.batch import Who, audit_batch, write_audit
+from graph.audit.trail import Trail
 from graph.ids import decode_as
 from graph.session import RequestDatabase
 from models.audit import AuditEvent
