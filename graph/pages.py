@@ -83,7 +83,7 @@ def _joined(statement: Select[Any], joins: Sequence[Any]) -> Select[Any]:
 
 
 PARENT_KEYS = "parent_keys"  # the bound parameter of a per-parent statement's parent keys
-_KEPT_STATEMENTS = 512
+_KEPT_STATEMENTS = 128  # a dashboard's pages; each kept statement is some 7 KiB
 
 
 def parent_keys(keys: Sequence[str], *, lateral: bool) -> dict[str, Any]:
@@ -98,7 +98,7 @@ _KEPT: dict[tuple[Any, ...], Built] = {}
 
 
 def kept(key: tuple[Any, ...] | None, build: Callable[[], Built]) -> Built:
-    """`build()`, made once per `key` and kept (the last 512): a dashboard asks the same
+    """`build()`, made once per `key` and kept (the last 128): a dashboard asks the same
     pages again and again, and building one, with SQLAlchemy's cache key of it, was a tenth
     of a small request's time. `key` must name everything the statement is made of (the
     relation or list, the page, the condition's source, the shape) and nothing of the

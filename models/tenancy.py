@@ -196,7 +196,7 @@ def _scope_to_organization(state: ORMExecuteState) -> None:
 # parameters): its scoped form is kept per organization, so that neither it nor its
 # SQLAlchemy cache key is made again for each execution.
 KEPT_STATEMENT = "perfex_kept_statement"
-_SCOPED: IdentityMemo[Any] = IdentityMemo(2048)
+_SCOPED: IdentityMemo[Any] = IdentityMemo(512)
 
 
 def _scoped(statement: Any, org: str) -> Any:

@@ -131,7 +131,7 @@ def _types_read(state: ORMExecuteState) -> None:
             trail.saw_type(model)
 
 
-_MODELS_READ: IdentityMemo[tuple[type[Base], ...]] = IdentityMemo(2048)
+_MODELS_READ: IdentityMemo[tuple[type[Base], ...]] = IdentityMemo(512)
 
 
 def _models_read(state: ORMExecuteState) -> tuple[type[Base], ...]:

@@ -32,7 +32,7 @@ NESTED = """query Nested($status: DialysisSessionStatus!, $n: Int!) {
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
     """Empties both caches for the test and records each per-parent statement built."""
     monkeypatch.setattr(graph.pages, "_KEPT", {})
-    monkeypatch.setattr(models.tenancy, "_SCOPED", IdentityMemo(2048))
+    monkeypatch.setattr(models.tenancy, "_SCOPED", IdentityMemo(512))
     made: list[tuple[Any, ...]] = []
     build = graph.dataloaders.base.per_parent_statement
 
@@ -127,3 +127,21 @@ async def test_the_audit_names_the_types_a_kept_statement_reads_every_time(
             named = {name for text in types.all() for name in text.split(",")}
         assert {"Patient", "DialysisSession"} <= named
     assert len(builds) == 1
+
+
+async def test_endlessly_different_filters_keep_a_bounded_number_of_statements(
+    api: Api, seeded_url: URL, builds: list[tuple[Any, ...]]
+) -> None:
+    """A client that sends a new filter value with every request (each its own kept page)
+    must not grow the process: the oldest kept statements go."""
+    client = await api(seeded_url, org=0, roles=["physician"])
+    document = (
+        "query($name: String!) {"
+        " patients(first: 2, where: {lastName: {eq: $name}}) { nodes { id } } }"
+    )
+    kept = graph.pages._KEPT_STATEMENTS
+    for i in range(kept + 20):
+        data = await client.data(document, {"name": f"nobody-{i}"})
+        assert data["patients"]["nodes"] == []
+    assert len(graph.pages._KEPT) == kept
+    assert len(models.tenancy._SCOPED) <= 512
