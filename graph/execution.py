@@ -35,7 +35,7 @@ from graph.prefetch import (
     settle,
     start_prefetches,
 )
-from graph.steps import Step, _reader, _step
+from graph.steps import Step, leaf_step, row_reader
 
 
 class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -89,7 +89,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             steps = {}
             principal = getattr(self.context_value, "principal", None)
             for response_name, details in grouped_field_set.items():
-                step = _step(parent_type, details, principal) or self._object_step(
+                step = leaf_step(parent_type, details, principal) or self._object_step(
                     parent_type, details, principal
                 )
                 if step is not None:
@@ -147,7 +147,7 @@ class FastFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if field_def is None or is_leaf_type(get_nullable_type(field_def.type)):
             return None
         plain = not (node.arguments or field_def.args)
-        read = _reader(field_def, principal) if plain else None
+        read = row_reader(field_def, principal) if plain else None
         return object_step(self, parent_type, field_def, details, read)
 
     def field_info(self, parent_type: GraphQLObjectType, field_def: Any, details: Any) -> Any:

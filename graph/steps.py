@@ -44,7 +44,7 @@ def _role_rule(definition: Any) -> Any:
     return None
 
 
-def _reader(field_def: Any, principal: Any = None) -> Callable[[Any], Any] | None:
+def row_reader(field_def: Any, principal: Any = None) -> Callable[[Any], Any] | None:
     """How to read the field's value from its row, when that is all there is to it: a column
     (or a global ID), without extensions, or with a role rule this principal passes (checked
     once per request here; a principal it refuses goes through graphql-core and Strawberry's
@@ -66,7 +66,7 @@ def _reader(field_def: Any, principal: Any = None) -> Callable[[Any], Any] | Non
     return None
 
 
-def _step(parent_type: GraphQLObjectType, details: Any, principal: Any = None) -> Step | None:
+def leaf_step(parent_type: GraphQLObjectType, details: Any, principal: Any = None) -> Step | None:
     """The inline step of a leaf field (a column, a global ID, `__typename`), or None."""
     node = details[0].node
     name = node.name.value
@@ -77,7 +77,7 @@ def _step(parent_type: GraphQLObjectType, details: Any, principal: Any = None) -
     if field_def is None or node.arguments or field_def.args:
         return None
     leaf = get_nullable_type(field_def.type)
-    read = _reader(field_def, principal)
+    read = row_reader(field_def, principal)
     if read is None or not is_leaf_type(leaf):
         return None
     serialize, non_null = leaf.serialize, is_non_null_type(field_def.type)

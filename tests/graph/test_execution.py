@@ -13,7 +13,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from graph.execution import FastFieldsExecutionContext
 from graph.schema import schema
-from graph.steps import _reader
+from graph.steps import row_reader
 
 QUERIES = Path(__file__).resolve().parents[2] / "queries"
 MIXED = """query Mixed {
@@ -82,36 +82,36 @@ def test_what_cannot_be_served_inline_goes_back_to_graphql_core() -> None:
     from types import SimpleNamespace
 
     from graph.auth import Principal
-    from graph.steps import _step
+    from graph.steps import leaf_step
 
     physician = Principal("u", "o", ("physician",), "member")
     patient = schema._schema.type_map["Patient"]
-    first_name = _step(patient, _details("firstName"), physician)
+    first_name = leaf_step(patient, _details("firstName"), physician)
     assert first_name is not None
     assert first_name(SimpleNamespace(first_name="Ada")) == (True, "Ada")
     assert first_name(SimpleNamespace(first_name=None)) == (False, None)  # non-null: error
     # A column the analyst may not read is inline for a physician, graphql-core's (and so
     # the permission check's) for an analyst.
     analyst = Principal("u", "o", ("analyst",), "member")
-    assert _step(patient, _details("firstName"), analyst) is None
-    assert _step(patient, _details("firstName")) is None  # no principal: never inline
-    assert _step(patient, _details("gender"), analyst) is not None
-    phone = _step(patient, _details("phone"), physician)
+    assert leaf_step(patient, _details("firstName"), analyst) is None
+    assert leaf_step(patient, _details("firstName")) is None  # no principal: never inline
+    assert leaf_step(patient, _details("gender"), analyst) is not None
+    phone = leaf_step(patient, _details("phone"), physician)
     assert phone is not None and phone(SimpleNamespace(phone=None)) == (True, None)
-    birth = _step(patient, _details("dateOfBirth"), physician)
+    birth = leaf_step(patient, _details("dateOfBirth"), physician)
     assert birth is not None and birth(SimpleNamespace(date_of_birth="not a date"))[0] is False
-    assert _step(patient, _details("dialysisSessions(first: 2) { nodes { id } }")) is None
-    typename = _step(patient, _details("__typename"))
+    assert leaf_step(patient, _details("dialysisSessions(first: 2) { nodes { id } }")) is None
+    typename = leaf_step(patient, _details("__typename"))
     assert typename is not None and typename(object()) == (True, "Patient")
 
 
 def test_fields_with_a_resolver_or_a_permission_are_not_taken() -> None:
     patient = schema._schema.type_map["Patient"]
-    assert _reader(patient.fields["gender"]) is not None  # a column
-    assert _reader(patient.fields["id"]) is not None  # a global ID of the row
-    assert _reader(patient.fields["dialysisSessions"]) is None  # a relation, with arguments
+    assert row_reader(patient.fields["gender"]) is not None  # a column
+    assert row_reader(patient.fields["id"]) is not None  # a global ID of the row
+    assert row_reader(patient.fields["dialysisSessions"]) is None  # a relation, with arguments
     query = schema._schema.query_type
-    assert query is not None and _reader(query.fields["auditEvents"]) is None  # guarded
+    assert query is not None and row_reader(query.fields["auditEvents"]) is None  # guarded
 
     from graph.permissions import ADMIN, Roles
 
@@ -125,7 +125,7 @@ def test_fields_with_a_resolver_or_a_permission_are_not_taken() -> None:
     resolve.__annotations__["return"] = holder
     root = strawberry.type(type("Q", (), {"h": strawberry.field(resolver=resolve)}))
     probe = strawberry.Schema(query=root)
-    assert _reader(probe._schema.type_map["Holder"].fields["secret"]) is None
+    assert row_reader(probe._schema.type_map["Holder"].fields["secret"]) is None
 
 
 async def test_arguments_are_coerced_once_per_field_node(
